@@ -1,0 +1,30 @@
+"""API plumbing shared by every app: pagination and the one exception handler."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from returns_portal.errors import DomainError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def exception_handler(exc, context):
+    """Map domain and model validation errors to 4xx with a clear message."""
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.message, "code": exc.code}
+        if exc.field:
+            body[exc.field] = [exc.message]
+        if exc.details:
+            body["details"] = exc.details
+        return Response(body, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "message_dict"):
+            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
