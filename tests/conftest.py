@@ -5,6 +5,9 @@ with the reason, when it is not (e.g. a bare `make test` on SQLite with eager ta
 """
 
 import os
+
+# Playwright's sync API runs an event loop in this thread; the ORM is still used synchronously.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 import shutil
 import socket
 from urllib.parse import urlparse
@@ -114,3 +117,60 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+# --- Browser tests (Playwright driving Debian's Chromium) ----------------------------
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": shutil.which("chromium") or "/usr/bin/chromium",
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A page at a phone viewport (iPhone-12-like), touch enabled."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def tablet_page(browser):
+    """A page at a 10-inch tablet viewport in portrait, touch enabled."""
+    context = browser.new_context(
+        viewport={"width": 800, "height": 1280},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def browser_login(page, live_server, username: str, password: str = "pass-word-123") -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], button.primary")
+    page.wait_for_load_state("networkidle")
