@@ -7,6 +7,10 @@ from returns_portal import views
 
 api_patterns = [
     path("", include("catalog.api_urls")),
+    path("", include("rma.api_urls")),
+    path("shipping/", include("rma.shipping_api_urls")),
+    path("warehouse/", include("assessment.api_urls")),
+    path("", include("resolution.api_urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +19,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("rma.urls")),
+    path("shipping/", include("rma.shipping_urls")),
+    path("warehouse/", include("assessment.urls")),
+    path("resolution/", include("resolution.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
