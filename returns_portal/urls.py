@@ -11,6 +11,7 @@ api_patterns = [
     path("shipping/", include("rma.shipping_api_urls")),
     path("warehouse/", include("assessment.api_urls")),
     path("", include("resolution.api_urls")),
+    path("reports/", include("reporting.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("shipping/", include("rma.shipping_urls")),
     path("warehouse/", include("assessment.urls")),
     path("resolution/", include("resolution.urls")),
+    path("reports/", include("reporting.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -8,6 +8,7 @@ to start without its secrets.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -166,6 +167,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Static periodic tasks (django-celery-beat copies them into its table at start).
+CELERY_BEAT_SCHEDULE = {
+    "refunds-sweep-stuck": {
+        "task": "resolution.tasks.refunds_sweep",
+        "schedule": 300.0,
+    },
+    "reporting-nightly-rollup": {
+        "task": "reporting.tasks.rollup_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "reporting-spike-detection": {
+        "task": "reporting.tasks.spikes_detect",
+        "schedule": crontab(hour=3, minute=0),
+    },
+}
 
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -206,3 +222,5 @@ PORTAL_NAME = env.str("PORTAL_NAME", default="Returns Portal")
 MERCHANT_NAME = env.str("MERCHANT_NAME", default="Northwind Outfitters")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 TRACKING_WEBHOOK_SECRET = env.str("TRACKING_WEBHOOK_SECRET", default="dev-webhook-secret")
+# Absolute base of links in customer emails (status pages); empty: emails carry no link.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
