@@ -285,3 +285,7 @@ class ReturnEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.return_request_id} {self.from_status}→{self.to_status} {self.kind}"
+
+
+# Shipping (destinations, labels, tracking) lives in its own module of the same app.
+from rma.shipping.models import *  # noqa: E402, F403

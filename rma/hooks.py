@@ -1,0 +1,43 @@
+"""Where a return's life crosses into another app.
+
+Each hook is called inside the transaction that made the change, by the one service that
+made it, so the follow-up work commits (or rolls back) with it. Slow work (labels, refunds,
+emails) is enqueued by the callee with `transaction.on_commit`.
+"""
+
+
+def return_approved(*, return_id: int) -> None:
+    """Approved (automatically or by staff): route it, or resolve it without a parcel."""
+    from rma.models import ReturnRequest
+
+    refund_without_return = (
+        ReturnRequest.objects.filter(pk=return_id).values_list("refund_without_return", flat=True)
+    ).first()
+    if refund_without_return:
+        from resolution.services import returnless_resolve
+
+        returnless_resolve(return_id=return_id)
+    else:
+        from rma.shipping.services import shipment_plan_for_return
+
+        shipment_plan_for_return(return_id=return_id)
+
+
+def return_first_scan(*, return_id: int) -> None:
+    """The carrier scanned the parcel for the first time (trusted customers may be refunded)."""
+    from resolution.services import refund_trigger_reached
+
+    refund_trigger_reached(return_id=return_id, trigger="first_scan")
+
+
+def return_received(*, return_id: int) -> None:
+    from resolution.services import refund_trigger_reached
+
+    refund_trigger_reached(return_id=return_id, trigger="received")
+
+
+def return_graded(*, return_id: int) -> None:
+    """Every line is graded: choose dispositions and apply the customer outcome."""
+    from resolution.services import return_resolve
+
+    return_resolve(return_id=return_id)

@@ -1,0 +1,153 @@
+"""Reads of returns, always through a Viewer for anything customer-facing."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from catalog.identity import Viewer
+from returns_portal.errors import NotFound
+from rma.models import ReturnEvent, ReturnLine, ReturnPolicy, ReturnReason, ReturnRequest
+from rma.policy import months_after
+from rma.states import OPEN_OR_DONE, ReturnStatus
+
+RMA_REFERENCE = re.compile(r"^RMA-\d{4}-\d{1,12}$", re.IGNORECASE)
+REQUEST_REFERENCE = re.compile(r"^REQ-(\d{1,12})$", re.IGNORECASE)
+
+
+def returns_for_viewer(viewer: Viewer) -> QuerySet[ReturnRequest]:
+    """Customers: their own returns (guests: of the orders they proved); staff: all."""
+    returns = ReturnRequest.objects.select_related("order", "customer")
+    if viewer.is_staff:
+        return returns
+    scope = Q()
+    matched = False
+    if viewer.customer_id:
+        scope |= Q(customer_id=viewer.customer_id)
+        matched = True
+    if viewer.guest_order_ids:
+        scope |= Q(order_id__in=viewer.guest_order_ids)
+        matched = True
+    return returns.filter(scope) if matched else returns.none()
+
+
+def return_get_for_viewer(*, viewer: Viewer, return_id) -> ReturnRequest:
+    """The return if this viewer may see it; NotFound otherwise (no hint it exists)."""
+    try:
+        return returns_for_viewer(viewer).get(pk=int(return_id))
+    except (ReturnRequest.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound("Return not found.") from None
+
+
+def return_get_by_reference_for_viewer(*, viewer: Viewer, reference: str) -> ReturnRequest:
+    """By "RMA-2026-000123" (after approval) or "REQ-000123" (any time), any letter case."""
+    reference = (reference or "").strip()
+    returns = returns_for_viewer(viewer)
+    found = None
+    if RMA_REFERENCE.match(reference):
+        found = returns.filter(rma_number__iexact=reference).first()
+    elif match := REQUEST_REFERENCE.match(reference):
+        found = returns.filter(pk=int(match.group(1))).first()
+    if found is None:
+        raise NotFound("Return not found.")
+    return found
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    order_line: object
+    bought: int
+    already_returned: int
+    returnable_quantity: int
+    delivered_on: dt.date | None
+    window_days: int
+    days_since_delivery: int | None
+    window_ends_on: dt.date | None
+    inside_window: bool
+    is_returnable: bool  # the product (not final sale, marked returnable)
+    warranty_until: dt.date | None
+
+    @property
+    def can_return(self) -> bool:
+        """Worth offering in the form (the policy still decides)."""
+        return self.returnable_quantity > 0 and self.delivered_on is not None
+
+
+def returnable_lines(*, order, today: dt.date | None = None) -> list[ReturnableLine]:
+    """Each line of `order` with how many can still be returned and its window, for display.
+
+    Quantities in returns that are open or done count; declined and cancelled ones do not.
+    """
+    today = today or timezone.localdate()
+    policy = policy_active()
+    windows = dict(policy.category_windows.values_list("category_id", "window_days"))
+    sale_categories = set(policy.final_sale_categories.values_list("pk", flat=True))
+    sale_products = set(policy.final_sale_products.values_list("pk", flat=True))
+    lines = list(order.lines.select_related("product__category").order_by("line_number"))
+    returned = dict(
+        ReturnLine.objects.filter(order_line__order=order, return_request__status__in=OPEN_OR_DONE)
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_line_id", "n")
+    )
+    result = []
+    for line in lines:
+        product = line.product
+        window = windows.get(product.category_id, policy.window_days)
+        delivered = (
+            timezone.localtime(line.delivered_at).date() if line.delivered_at is not None else None
+        )
+        already = returned.get(line.pk) or 0
+        ends = delivered + dt.timedelta(days=window) if delivered else None
+        result.append(
+            ReturnableLine(
+                order_line=line,
+                bought=line.quantity,
+                already_returned=already,
+                returnable_quantity=max(line.quantity - already, 0),
+                delivered_on=delivered,
+                window_days=window,
+                days_since_delivery=(today - delivered).days if delivered else None,
+                window_ends_on=ends,
+                inside_window=bool(ends and today <= ends),
+                is_returnable=product.is_returnable
+                and product.pk not in sale_products
+                and product.category_id not in sale_categories,
+                warranty_until=months_after(delivered, product.warranty_months)
+                if delivered and product.warranty_months
+                else None,
+            )
+        )
+    return result
+
+
+def return_timeline(*, return_request: ReturnRequest, for_customer: bool) -> list[ReturnEvent]:
+    events = return_request.events.select_related("actor").order_by("created_at", "id")
+    if for_customer:
+        events = events.filter(visible_to_customer=True)
+    return list(events)
+
+
+def review_queue() -> QuerySet[ReturnRequest]:
+    """Returns waiting for a person, oldest first."""
+    return (
+        ReturnRequest.objects.filter(status=ReturnStatus.PENDING_REVIEW)
+        .select_related("order", "customer")
+        .order_by("created_at", "id")
+    )
+
+
+def reasons_active() -> QuerySet[ReturnReason]:
+    return ReturnReason.objects.filter(is_active=True).order_by("position", "label")
+
+
+def policy_active() -> ReturnPolicy:
+    """The active policy (version 1 with the defaults is published on first use)."""
+    found = ReturnPolicy.objects.filter(is_active=True).first()
+    if found is not None:
+        return found
+    from rma.services import policy_active_or_default
+
+    return policy_active_or_default()

@@ -1,0 +1,656 @@
+"""Writes for returns: quote, create (policy decision), staff review, cancel; policy versions.
+
+Every status change goes through `rma.transitions.return_transition`, which locks the row
+and writes the audit event; emails follow from that event after commit.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+from PIL import Image
+
+from catalog.models import OrderLine, Product
+from catalog.selectors import order_get_for_viewer
+from returns_portal.errors import Conflict, DomainError, NotFound, PermissionDenied
+from rma import hooks, policy
+from rma.events import event_record
+from rma.models import (
+    PolicyCategoryWindow,
+    PolicyListEntry,
+    ReturnEvent,
+    ReturnLine,
+    ReturnPhoto,
+    ReturnPolicy,
+    ReturnReason,
+    ReturnRequest,
+)
+from rma.states import (
+    CUSTOMER_CANCELLABLE,
+    OPEN_OR_DONE,
+    Decision,
+    Outcome,
+    ReturnKind,
+    ReturnStatus,
+)
+from rma.transitions import return_transition
+
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_MAX_COUNT = 5
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# HEIC/HEIF files are ISO-BMFF: "ftyp" at byte 4 followed by one of these brands.
+HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+CUSTOMER_KINDS = frozenset({ReturnKind.STANDARD, ReturnKind.EXCHANGE, ReturnKind.WARRANTY})
+WARRANTY_OUTCOMES = frozenset({Outcome.REPAIR, Outcome.REPLACE})
+NOTE_MAX = 2000
+REVIEW_PERMISSION = "catalog.review_return"
+
+
+@dataclass(frozen=True)
+class ReturnItemInput:
+    order_line_id: int
+    quantity: int
+    reason_code: str
+    note: str = ""
+    exchange_product_id: int | None = None
+    photos: tuple = ()  # Django UploadedFile objects
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    order: object
+    order_lines: list  # OrderLine per item, same order as items
+    reasons: list  # ReturnReason per item
+    exchange_products: list  # Product | None per item
+    photo_formats: list  # list[str] (file extensions) per item
+    kind: str
+    preferred_outcome: str
+    policy: ReturnPolicy
+    request: policy.QuoteRequest
+
+
+# --- Policy versions -------------------------------------------------------------------
+POLICY_FIELDS = [
+    f.name
+    for f in ReturnPolicy._meta.concrete_fields
+    if f.editable and not f.primary_key and f.name != "notes"
+]
+
+
+def policy_publish(*, actor, **fields) -> ReturnPolicy:
+    """Publish a new policy version from the active one plus `fields`; deactivate the old.
+
+    Extra keywords: `final_sale_categories`, `final_sale_products` (iterables of objects or
+    ids) and `category_windows` ({category or id: days}); each is copied from the active
+    version when not given. Past decisions keep pointing at the version they used.
+    """
+    windows = fields.pop("category_windows", None)
+    sale_categories = fields.pop("final_sale_categories", None)
+    sale_products = fields.pop("final_sale_products", None)
+    notes = fields.pop("notes", "")
+    unknown = sorted(set(fields) - set(POLICY_FIELDS))
+    if unknown:
+        raise DomainError(f"Unknown policy setting: {', '.join(unknown)}.", field=unknown[0])
+    try:
+        return _policy_publish(
+            actor=actor,
+            fields=fields,
+            windows=windows,
+            sale_categories=sale_categories,
+            sale_products=sale_products,
+            notes=notes,
+        )
+    except IntegrityError:  # two publishes raced on "one active version"
+        raise Conflict(
+            "Another policy version was published at the same moment. Reload and try again."
+        ) from None
+
+
+def _policy_publish(*, actor, fields, windows, sale_categories, sale_products, notes):
+    with transaction.atomic():
+        current = ReturnPolicy.objects.select_for_update().filter(is_active=True).first()
+        values = {name: getattr(current, name) for name in POLICY_FIELDS} if current else {}
+        values.update(fields)
+        version = (ReturnPolicy.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        new = ReturnPolicy(
+            version=version,
+            is_active=True,
+            notes=notes,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            **values,
+        )
+        try:
+            new.full_clean(validate_constraints=False)
+        except ValidationError as exc:
+            name, messages = next(iter(exc.message_dict.items()))
+            raise DomainError(f"{name}: {' '.join(messages)}", field=name) from None
+        if current is not None:
+            ReturnPolicy.objects.filter(pk=current.pk).update(is_active=False)
+        new.save()
+        if sale_categories is None and current is not None:
+            sale_categories = current.final_sale_categories.all()
+        if sale_products is None and current is not None:
+            sale_products = current.final_sale_products.all()
+        new.final_sale_categories.set(sale_categories or [])
+        new.final_sale_products.set(sale_products or [])
+        if windows is None:
+            windows = (
+                dict(current.category_windows.values_list("category_id", "window_days"))
+                if current is not None
+                else {}
+            )
+        PolicyCategoryWindow.objects.bulk_create(
+            PolicyCategoryWindow(
+                policy=new, category_id=getattr(category, "pk", category), window_days=int(days)
+            )
+            for category, days in windows.items()
+        )
+    return new
+
+
+def policy_active_or_default() -> ReturnPolicy:
+    """The active policy; publishes version 1 with the defaults when there is none yet."""
+    found = ReturnPolicy.objects.filter(is_active=True).first()
+    if found is not None:
+        return found
+    try:
+        return policy_publish(actor=None, notes="Default policy.")
+    except Conflict:  # another request published it first
+        return ReturnPolicy.objects.get(is_active=True)
+
+
+# --- Validation ------------------------------------------------------------------------
+def _photo_format(upload) -> str | None:
+    """The file type read from its content (magic bytes), never from its name."""
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
+        return "heic"
+    try:
+        with Image.open(upload) as image:
+            fmt = image.format
+            image.verify()
+    except Exception:  # Pillow raises many types for junk input; all mean "not an image"
+        return None
+    finally:
+        upload.seek(0)
+    return PHOTO_FORMATS.get(fmt or "")
+
+
+def _photos_check(index: int, photos) -> list[str]:
+    field = f"items[{index}].photos"
+    photos = list(photos or ())
+    if len(photos) > PHOTO_MAX_COUNT:
+        raise DomainError(f"Add at most {PHOTO_MAX_COUNT} photos per item.", field=field)
+    formats = []
+    for upload in photos:
+        name = getattr(upload, "name", "photo")
+        if (getattr(upload, "size", 0) or 0) > PHOTO_MAX_BYTES:
+            raise DomainError(f"{name} is larger than 8 MB.", field=field)
+        fmt = _photo_format(upload)
+        if fmt is None:
+            raise DomainError(f"{name} is not a JPEG, PNG, WebP or HEIC photo.", field=field)
+        formats.append(fmt)
+    return formats
+
+
+def _as_int(value, field: str) -> int:
+    if isinstance(value, bool):
+        raise DomainError("Must be a whole number.", field=field)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DomainError("Must be a whole number.", field=field) from None
+
+
+def _kind_and_outcome(viewer, kind, preferred_outcome) -> tuple[str, str]:
+    if kind not in ReturnKind.values:
+        raise DomainError("Unknown kind of return.", field="kind")
+    if preferred_outcome not in Outcome.values:
+        raise DomainError("Unknown outcome.", field="preferred_outcome")
+    if kind not in CUSTOMER_KINDS and not viewer.is_staff:
+        raise DomainError("This kind of return is started by our team.", field="kind")
+    # An exchange is both a kind and an outcome; asking for either means both.
+    if kind == ReturnKind.EXCHANGE and preferred_outcome == Outcome.REFUND:
+        preferred_outcome = Outcome.EXCHANGE
+    if preferred_outcome == Outcome.EXCHANGE and kind == ReturnKind.STANDARD:
+        kind = ReturnKind.EXCHANGE
+    if kind == ReturnKind.EXCHANGE and preferred_outcome != Outcome.EXCHANGE:
+        raise DomainError("An exchange must have the exchange outcome.", field="preferred_outcome")
+    if preferred_outcome in WARRANTY_OUTCOMES and kind != ReturnKind.WARRANTY:
+        raise DomainError(
+            "Repair and replacement are for warranty claims.", field="preferred_outcome"
+        )
+    return str(kind), str(preferred_outcome)
+
+
+def _exchange_product(index: int, item, order_line, quantity: int, outcome: str):
+    field = f"items[{index}].exchange_product_id"
+    if outcome != Outcome.EXCHANGE:
+        if item.exchange_product_id is not None:
+            raise DomainError("Choose the exchange outcome to pick a replacement.", field=field)
+        return None
+    wanted = order_line.product_id
+    if item.exchange_product_id is not None:
+        wanted = _as_int(item.exchange_product_id, field)
+    product = Product.objects.filter(pk=wanted).first()
+    if product is None:
+        raise DomainError("That replacement product does not exist.", field=field)
+    bought = order_line.product
+    same_family = bool(bought.family) and product.family == bought.family
+    if product.pk != bought.pk and not same_family:
+        raise DomainError("You can only exchange for another variant of the item.", field=field)
+    if product.stock_on_hand < quantity:
+        raise DomainError(
+            f"{product.name} ({product.variant or product.sku}) is out of stock.", field=field
+        )
+    return product
+
+
+def _list_entries(*, email: str, number: str, skus: list[str]) -> tuple:
+    match = Q(match_on=PolicyListEntry.MatchOn.EMAIL, value__iexact=email) | Q(
+        match_on=PolicyListEntry.MatchOn.ORDER, value__iexact=number
+    )
+    for sku in skus:
+        match |= Q(match_on=PolicyListEntry.MatchOn.PRODUCT, value__iexact=sku)
+    return tuple(
+        policy.ListEntryFacts(e.list_kind, e.match_on, e.value, e.reason)
+        for e in PolicyListEntry.objects.filter(match)
+    )
+
+
+def _local_date(moment) -> dt.date | None:
+    return timezone.localtime(moment).date() if moment is not None else None
+
+
+def _prepare(
+    *, viewer, order_id, items, kind, preferred_outcome, today, lock: bool, photos: bool
+) -> _Prepared:
+    kind, preferred_outcome = _kind_and_outcome(viewer, kind, preferred_outcome)
+    order = order_get_for_viewer(viewer=viewer, order_id=order_id)
+    items = list(items or [])
+    if not items:
+        raise DomainError("Choose at least one item to return.", field="items")
+    line_ids = []
+    for i, item in enumerate(items):
+        if not isinstance(item, ReturnItemInput):
+            raise DomainError(
+                "Each item needs a line, a quantity and a reason.", field=f"items[{i}]"
+            )
+        line_id = _as_int(item.order_line_id, f"items[{i}].order_line_id")
+        if line_id in line_ids:
+            raise DomainError("Each order line may appear once.", field=f"items[{i}].order_line_id")
+        line_ids.append(line_id)
+
+    lines_qs = OrderLine.objects.filter(order=order, pk__in=line_ids)
+    if lock:
+        # Lock in pk order (the same order for everyone, so no deadlocks) before counting
+        # what is already returned: two requests cannot both claim the last unit.
+        list(lines_qs.select_for_update().order_by("pk").values_list("pk", flat=True))
+    by_id = {ol.pk: ol for ol in lines_qs.select_related("product__category")}
+    returned = dict(
+        ReturnLine.objects.filter(
+            order_line_id__in=line_ids, return_request__status__in=OPEN_OR_DONE
+        )
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_line_id", "n")
+    )
+    codes = {str(item.reason_code or "") for item in items}
+    reasons_by_code = {
+        r.code: r for r in ReturnReason.objects.filter(code__in=codes, is_active=True)
+    }
+
+    order_lines, reasons, exchanges, formats, facts = [], [], [], [], []
+    for i, (item, line_id) in enumerate(zip(items, line_ids, strict=True)):
+        order_line = by_id.get(line_id)
+        if order_line is None:
+            raise DomainError("That item is not on this order.", field=f"items[{i}].order_line_id")
+        quantity = _as_int(item.quantity, f"items[{i}].quantity")
+        left = order_line.quantity - (returned.get(line_id) or 0)
+        if quantity < 1:
+            raise DomainError("Return at least one.", field=f"items[{i}].quantity")
+        if quantity > left:
+            message = (
+                "This item has already been returned."
+                if left <= 0
+                else f"You can return at most {left} of {order_line.product.name}."
+            )
+            raise DomainError(message, field=f"items[{i}].quantity")
+        reason = reasons_by_code.get(str(item.reason_code or ""))
+        if reason is None:
+            raise DomainError("Choose a reason from the list.", field=f"items[{i}].reason_code")
+        if kind == ReturnKind.WARRANTY and not reason.is_defect:
+            raise DomainError(
+                f"“{reason.label}” is not a defect: a warranty claim needs a fault.",
+                field=f"items[{i}].reason_code",
+            )
+        if len(item.note or "") > NOTE_MAX:
+            raise DomainError(
+                f"Keep the note under {NOTE_MAX} characters.", field=f"items[{i}].note"
+            )
+        exchanges.append(_exchange_product(i, item, order_line, quantity, preferred_outcome))
+        formats.append(_photos_check(i, item.photos) if photos else [])
+        order_lines.append(order_line)
+        reasons.append(reason)
+        product = order_line.product
+        facts.append(
+            policy.LineFacts(
+                order_line_id=order_line.pk,
+                product=policy.ProductFacts(
+                    id=product.pk,
+                    sku=product.sku,
+                    name=product.name,
+                    category_id=product.category_id,
+                    category_name=product.category.name,
+                    is_returnable=product.is_returnable,
+                    warranty_months=product.warranty_months,
+                ),
+                reason=policy.ReasonFacts(
+                    code=reason.code,
+                    label=reason.label,
+                    is_merchant_fault=reason.is_merchant_fault,
+                    is_defect=reason.is_defect,
+                    requires_photo=reason.requires_photo,
+                ),
+                quantity=quantity,
+                unit_price=order_line.unit_price,
+                delivered_on=_local_date(order_line.delivered_at),
+                photo_count=len(item.photos or ()),
+            )
+        )
+    if photos:
+        problems = policy.photo_problems(facts)
+        if problems:
+            raise DomainError(problems[0].message, field=problems[0].field)
+
+    active = policy_active_or_default()
+    rules = policy.PolicyFacts.from_model(active)
+    today = today or timezone.localdate()
+    # Counted up to the filing date (imports and the demo file returns "in the past").
+    until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+    since = until - dt.timedelta(days=rules.returns_period_days + 1)
+    recent = (
+        ReturnRequest.objects.filter(
+            customer_id=order.customer_id, created_at__gte=since, created_at__lt=until
+        )
+        .exclude(status=ReturnStatus.CANCELLED)
+        .count()
+    )
+    request = policy.QuoteRequest(
+        policy=rules,
+        lines=tuple(facts),
+        today=today,
+        kind=kind,
+        preferred_outcome=preferred_outcome,
+        customer_email=order.customer.email,
+        order_number=order.number,
+        recent_return_count=recent,
+        list_entries=_list_entries(
+            email=order.customer.email,
+            number=order.number,
+            skus=[ol.product.sku for ol in order_lines],
+        ),
+        currency=order.currency,
+    )
+    return _Prepared(
+        order=order,
+        order_lines=order_lines,
+        reasons=reasons,
+        exchange_products=exchanges,
+        photo_formats=formats,
+        kind=kind,
+        preferred_outcome=preferred_outcome,
+        policy=active,
+        request=request,
+    )
+
+
+# --- Customer writes -------------------------------------------------------------------
+def return_quote(
+    *,
+    viewer,
+    order_id,
+    items: list[ReturnItemInput],
+    kind=ReturnKind.STANDARD,
+    preferred_outcome=Outcome.REFUND,
+    today: dt.date | None = None,
+) -> policy.Quote:
+    """What the policy would decide, with the money, without writing anything.
+
+    Photos are not required here (the customer may not have added them yet).
+    """
+    prepared = _prepare(
+        viewer=viewer,
+        order_id=order_id,
+        items=items,
+        kind=kind,
+        preferred_outcome=preferred_outcome,
+        today=today,
+        lock=False,
+        photos=False,
+    )
+    return policy.evaluate(prepared.request)
+
+
+def _actor_kind(viewer, actor) -> str:
+    if actor is not None and viewer.is_staff:
+        return ReturnEvent.ActorKind.STAFF
+    return ReturnEvent.ActorKind.CUSTOMER
+
+
+def rma_number_for(return_request: ReturnRequest) -> str:
+    year = timezone.localtime(return_request.created_at or timezone.now()).year
+    return f"RMA-{year}-{return_request.pk:06d}"
+
+
+def return_create(
+    *,
+    viewer,
+    order_id,
+    items: list[ReturnItemInput],
+    kind=ReturnKind.STANDARD,
+    preferred_outcome=Outcome.REFUND,
+    channel: str = "portal",
+    actor=None,
+    today: dt.date | None = None,
+    notify: bool = True,
+) -> ReturnRequest:
+    """Validate, decide under the active policy, store, and move to the decided status.
+
+    `today` is the filing date the return window is measured to (default: today);
+    `notify=False` sends no email (demo data, imports).
+    """
+    with transaction.atomic():
+        prepared = _prepare(
+            viewer=viewer,
+            order_id=order_id,
+            items=items,
+            kind=kind,
+            preferred_outcome=preferred_outcome,
+            today=today,
+            lock=True,
+            photos=True,
+        )
+        quote = policy.evaluate(prepared.request)
+        user = actor if actor is not None else viewer.user
+        user = user if getattr(user, "is_authenticated", False) else None
+        order = prepared.order
+        rr = ReturnRequest.objects.create(
+            order=order,
+            customer_id=order.customer_id,
+            kind=prepared.kind,
+            preferred_outcome=prepared.preferred_outcome,
+            channel=(channel or "portal")[:20],
+            created_by=user,
+            policy=prepared.policy,
+            decision=quote.decision,
+            decision_summary=quote.summary[:300],
+            decision_rules=quote.as_rules_json(),
+            label_payer=quote.label_payer,
+            refund_without_return=quote.refund_without_return,
+            items_value=quote.items_value,
+            restocking_fee=quote.restocking_fee,
+            label_fee=quote.label_fee,
+            store_credit_bonus=quote.store_credit_bonus,
+            expected_refund=quote.expected_refund,
+            status_changed_at=timezone.now(),
+        )
+        for i, item in enumerate(items):
+            line_quote = quote.lines[i]
+            line = ReturnLine.objects.create(
+                return_request=rr,
+                order_line=prepared.order_lines[i],
+                quantity=line_quote.quantity,
+                reason=prepared.reasons[i],
+                customer_note=(item.note or "").strip(),
+                exchange_product=prepared.exchange_products[i],
+                unit_price=prepared.order_lines[i].unit_price,
+                restocking_fee=line_quote.restocking_fee,
+                expected_refund=line_quote.expected_refund,
+            )
+            for upload, ext in zip(item.photos or (), prepared.photo_formats[i], strict=True):
+                photo = ReturnPhoto(line=line)
+                photo.image.save(f"{uuid.uuid4().hex}.{ext}", upload, save=True)
+        actor_kind = _actor_kind(viewer, actor)
+        event_record(
+            return_request=rr,
+            kind="status",
+            to_status=ReturnStatus.REQUESTED,
+            actor=user,
+            actor_kind=actor_kind,
+            message="Return requested.",
+            details={"channel": rr.channel, "kind": rr.kind, "lines": len(items)},
+        )
+        details = {"decision": quote.decision, "policy_version": quote.policy_version}
+        if quote.decision == Decision.APPROVE:
+            rr = _approve(rr, message=quote.summary, details=details, notify=notify)
+        else:
+            to_status = (
+                ReturnStatus.DECLINED
+                if quote.decision == Decision.DECLINE
+                else ReturnStatus.PENDING_REVIEW
+            )
+            rr = return_transition(
+                return_id=rr.pk,
+                to_status=to_status,
+                message=quote.summary,
+                details=details,
+                notify=notify,
+            )
+    return rr
+
+
+def _approve(
+    rr,
+    *,
+    message: str,
+    details: dict,
+    actor=None,
+    actor_kind=None,
+    changes=None,
+    expected_from=frozenset({ReturnStatus.REQUESTED}),
+    notify: bool = True,
+):
+    rr = return_transition(
+        return_id=rr.pk,
+        to_status=ReturnStatus.APPROVED,
+        actor=actor,
+        actor_kind=actor_kind or ReturnEvent.ActorKind.SYSTEM,
+        message=message,
+        details=details,
+        expected_from=expected_from,
+        changes={"rma_number": rma_number_for(rr), **(changes or {})},
+        notify=notify,
+    )
+    hooks.return_approved(return_id=rr.pk)
+    rr.refresh_from_db()  # the hook may have moved it on (refund without return → resolved)
+    return rr
+
+
+# --- Staff review ----------------------------------------------------------------------
+def _reviewer_check(actor, reason: str) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("Sign in as staff to review returns.")
+    if not actor.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied("You may not approve or decline returns.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why, for the customer and the audit log.", field="reason")
+    if len(reason) > 280:
+        raise DomainError("Keep the reason under 280 characters.", field="reason")
+    return reason
+
+
+def return_approve(*, return_id: int, actor, reason: str) -> ReturnRequest:
+    """Staff approve a return waiting in manual review."""
+    reason = _reviewer_check(actor, reason)
+    with transaction.atomic():
+        rr = ReturnRequest.objects.filter(pk=return_id).first()
+        if rr is None:
+            raise NotFound("Return not found.")
+        return _approve(
+            rr,
+            expected_from=frozenset({ReturnStatus.PENDING_REVIEW}),
+            message=reason,
+            details={"decision": Decision.APPROVE, "by": "staff"},
+            actor=actor,
+            actor_kind=ReturnEvent.ActorKind.STAFF,
+            changes={
+                "decision": Decision.APPROVE,
+                "decision_summary": f"Approved by our team: {reason}"[:300],
+            },
+        )
+
+
+def return_decline(*, return_id: int, actor, reason: str) -> ReturnRequest:
+    """Staff decline a return waiting in manual review."""
+    reason = _reviewer_check(actor, reason)
+    return return_transition(
+        return_id=return_id,
+        to_status=ReturnStatus.DECLINED,
+        actor=actor,
+        actor_kind=ReturnEvent.ActorKind.STAFF,
+        message=reason,
+        details={"decision": Decision.DECLINE, "by": "staff"},
+        expected_from=frozenset({ReturnStatus.PENDING_REVIEW}),
+        changes={
+            "decision": Decision.DECLINE,
+            "decision_summary": f"Declined by our team: {reason}"[:300],
+        },
+    )
+
+
+def return_cancel(*, viewer, return_id: int, reason: str = "") -> ReturnRequest:
+    """The owner (or review staff) cancels before the parcel is handed to the carrier."""
+    from rma.selectors import return_get_for_viewer
+
+    rr = return_get_for_viewer(viewer=viewer, return_id=return_id)
+    owner = (viewer.customer_id and rr.customer_id == viewer.customer_id) or (
+        rr.order_id in viewer.guest_order_ids
+    )
+    if owner:
+        actor_kind = ReturnEvent.ActorKind.CUSTOMER
+    elif viewer.can("review_return"):
+        actor_kind = ReturnEvent.ActorKind.STAFF
+    else:
+        raise PermissionDenied("You may not cancel this return.")
+    reason = (reason or "").strip()[:280]
+    return return_transition(
+        return_id=rr.pk,
+        to_status=ReturnStatus.CANCELLED,
+        actor=viewer.user,
+        actor_kind=actor_kind,
+        message=reason
+        or (
+            "Cancelled at your request."
+            if actor_kind == ReturnEvent.ActorKind.CUSTOMER
+            else "Cancelled by our team."
+        ),
+        expected_from=CUSTOMER_CANCELLABLE,
+    )
