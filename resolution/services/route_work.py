@@ -1,0 +1,189 @@
+"""What each route physically does, and how an override takes it back.
+
+restock → new stock (`Product.stock_on_hand`) for the grades listed in the settings, open-box
+stock (`StockUnit`) for other sellable grades; refurbish → a RefurbishmentJob; liquidate →
+the open LiquidationLot; return to supplier → the supplier's open SupplierClaim; dispose → a
+write-down of the unit cost and the recycler. Each books its costs as CostEntry rows keyed
+`disposition:<id>:<part>` (booked once) and its recovery on the Disposition.
+"""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from catalog.models import Product
+from resolution.models import (
+    CostEntry,
+    Disposition,
+    DispositionSettings,
+    LiquidationItem,
+    LiquidationLot,
+    RefurbishmentJob,
+    Route,
+    StockUnit,
+    SupplierClaim,
+    SupplierClaimItem,
+)
+from resolution.routing import Rates
+from returns_portal.errors import Conflict
+from returns_portal.money import ZERO, money
+
+C = CostEntry.Kind
+
+
+def cost_book(disposition: Disposition, part: str, kind: str, amount: Decimal, note: str) -> None:
+    amount = money(amount)
+    if amount <= 0:
+        return
+    CostEntry.objects.update_or_create(
+        source_key=f"disposition:{disposition.pk}:{part}",
+        defaults={
+            "return_request_id": disposition.return_request_id,
+            "kind": kind,
+            "amount": amount,
+            "note": note[:300],
+        },
+    )
+
+
+def route_cost_refresh(disposition: Disposition) -> None:
+    """route_cost = every cost booked for this disposition except the write-down."""
+    total = sum(
+        CostEntry.objects.filter(source_key__startswith=f"disposition:{disposition.pk}:")
+        .exclude(kind=C.WRITE_DOWN)
+        .values_list("amount", flat=True),
+        ZERO,
+    )
+    disposition.route_cost = money(total)
+
+
+def write_down_book(disposition: Disposition, *, unit_cost: Decimal, recycler: str) -> None:
+    disposition.write_down = money(unit_cost * disposition.quantity)
+    disposition.recycler = recycler[:120]
+    cost_book(
+        disposition,
+        "write_down",
+        C.WRITE_DOWN,
+        disposition.write_down,
+        f"Written off: {disposition.quantity} × unit cost {unit_cost}, to {recycler}",
+    )
+
+
+def route_apply(
+    *, disposition: Disposition, product: Product, grade, rates: Rates, config: DispositionSettings
+) -> None:
+    """Do the route's work for a freshly routed disposition, then save it."""
+    d, qty = disposition, disposition.quantity
+    if qty > 0:
+        cost_book(d, "handling", C.HANDLING, rates.handling_cost * qty, f"Handling, {d.route}")
+        if d.route == Route.RESTOCK:
+            _restock(d, product=product, grade=grade, config=config)
+        elif d.route == Route.REFURBISH:
+            RefurbishmentJob.objects.create(
+                disposition=d,
+                product=product,
+                quantity=qty,
+                estimated_cost=money(rates.refurbish_cost * qty),
+                for_customer=d.return_request.preferred_outcome == "repair",
+            )
+        elif d.route == Route.LIQUIDATE:
+            LiquidationItem.objects.create(
+                lot=_open(LiquidationLot), disposition=d, expected_value=d.expected_recovery
+            )
+        elif d.route == Route.RETURN_TO_SUPPLIER:
+            SupplierClaimItem.objects.create(
+                claim=_open(SupplierClaim, supplier_id=product.supplier_id),
+                disposition=d,
+                quantity=qty,
+                expected_credit=d.expected_recovery,
+            )
+            cost_book(
+                d,
+                "shipping",
+                C.SHIPPING,
+                rates.supplier_shipping_cost * qty,
+                f"Shipping {qty} to {product.supplier.name}",
+            )
+        elif d.route == Route.DISPOSE:
+            cost_book(
+                d, "disposal", C.HANDLING, rates.disposal_fee * qty, f"Disposal fee, {qty} unit(s)"
+            )
+            write_down_book(d, unit_cost=product.unit_cost, recycler=config.recycler_name)
+    route_cost_refresh(d)
+    d.save()
+
+
+def _restock(d: Disposition, *, product: Product, grade, config: DispositionSettings) -> None:
+    if grade is not None and grade.code.upper() in config.new_stock_grade_codes:
+        Product.objects.filter(pk=product.pk).update(stock_on_hand=F("stock_on_hand") + d.quantity)
+        d.stock_unit = None
+    else:
+        unit = _stock_unit(product=product, condition=StockUnit.Condition.OPEN_BOX, grade=grade)
+        StockUnit.objects.filter(pk=unit.pk).update(quantity=F("quantity") + d.quantity)
+        d.stock_unit = unit
+    d.recovered_value = d.expected_recovery
+
+
+def _stock_unit(*, product: Product, condition: str, grade) -> StockUnit:
+    lookup = {"product": product, "condition": condition, "grade": grade}
+    try:
+        with transaction.atomic():
+            unit, _ = StockUnit.objects.get_or_create(**lookup)
+    except IntegrityError:  # created by a concurrent restock
+        unit = StockUnit.objects.get(**lookup)
+    return unit
+
+
+def stock_add(*, product: Product, condition: str, grade, quantity: int) -> StockUnit:
+    unit = _stock_unit(product=product, condition=condition, grade=grade)
+    StockUnit.objects.filter(pk=unit.pk).update(quantity=F("quantity") + quantity)
+    return unit
+
+
+def _open(model, **lookup):
+    """The open lot / claim, made on first use (a partial unique index keeps it single)."""
+    found = model.objects.filter(status="open", **lookup).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return model.objects.create(status="open", **lookup)
+    except IntegrityError:
+        return model.objects.get(status="open", **lookup)
+
+
+def route_undo(*, disposition: Disposition) -> None:
+    """Take back what the route did, or Conflict if it can no longer be taken back."""
+    d, qty = disposition, disposition.quantity
+    if qty > 0 and d.route == Route.RESTOCK:
+        if d.stock_unit_id:
+            taken = StockUnit.objects.filter(pk=d.stock_unit_id, quantity__gte=qty).update(
+                quantity=F("quantity") - qty
+            )
+        else:
+            product_id = d.return_line.order_line.product_id
+            taken = Product.objects.filter(pk=product_id, stock_on_hand__gte=qty).update(
+                stock_on_hand=F("stock_on_hand") - qty
+            )
+        if not taken:
+            raise Conflict("The restocked units were sold already; the route cannot change.")
+    elif d.route == Route.REFURBISH:
+        job = RefurbishmentJob.objects.filter(disposition=d).first()
+        if job is not None and job.status != RefurbishmentJob.Status.OPEN:
+            raise Conflict("The refurbishment is finished; the route cannot change.")
+        RefurbishmentJob.objects.filter(disposition=d).delete()
+    elif d.route == Route.LIQUIDATE:
+        item = LiquidationItem.objects.select_related("lot").filter(disposition=d).first()
+        if item is not None and item.lot.status != LiquidationLot.Status.OPEN:
+            raise Conflict(f"Lot {item.lot.reference} is sold; the route cannot change.")
+        LiquidationItem.objects.filter(disposition=d).delete()
+    elif d.route == Route.RETURN_TO_SUPPLIER:
+        item = SupplierClaimItem.objects.select_related("claim").filter(disposition=d).first()
+        if item is not None and item.claim.status != SupplierClaim.Status.OPEN:
+            raise Conflict(f"Claim {item.claim.reference} has shipped; the route cannot change.")
+        SupplierClaimItem.objects.filter(disposition=d).delete()
+    CostEntry.objects.filter(source_key__startswith=f"disposition:{d.pk}:").delete()
+    d.recovered_value = d.route_cost = d.write_down = ZERO
+    d.recycler = ""
+    d.stock_unit = None
