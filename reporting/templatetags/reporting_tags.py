@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+from django import template
+
+from reporting import kpis
+
+register = template.Library()
+
+
+@register.filter
+def pct(value):
+    """A ratio as a percentage; '—' when undefined (e.g. nothing sold)."""
+    return kpis.percent(value)
+
+
+@register.filter
+def dash(value):
+    return kpis.DASH if value is None or value == "" else value
+
+
+@register.filter
+def cell(value):
+    if value is None:
+        return kpis.DASH
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -4:
+        return kpis.percent(value)
+    return value
+
+
+@register.filter
+def at(sequence, index):
+    try:
+        return sequence[index]
+    except (IndexError, TypeError):
+        return None
