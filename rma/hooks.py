@@ -41,3 +41,12 @@ def return_graded(*, return_id: int) -> None:
     from resolution.services import return_resolve
 
     return_resolve(return_id=return_id)
+
+
+def return_cancelled(*, return_id: int) -> None:
+    """Cancelled before dispatch: void any label the carrier issued so it is not billed."""
+    from rma.shipping import services as shipping
+
+    void = getattr(shipping, "shipments_void_for_return", None)
+    if void is not None:
+        void(return_id=return_id)

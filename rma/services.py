@@ -641,16 +641,19 @@ def return_cancel(*, viewer, return_id: int, reason: str = "") -> ReturnRequest:
     else:
         raise PermissionDenied("You may not cancel this return.")
     reason = (reason or "").strip()[:280]
-    return return_transition(
-        return_id=rr.pk,
-        to_status=ReturnStatus.CANCELLED,
-        actor=viewer.user,
-        actor_kind=actor_kind,
-        message=reason
-        or (
-            "Cancelled at your request."
-            if actor_kind == ReturnEvent.ActorKind.CUSTOMER
-            else "Cancelled by our team."
-        ),
-        expected_from=CUSTOMER_CANCELLABLE,
-    )
+    with transaction.atomic():
+        cancelled = return_transition(
+            return_id=rr.pk,
+            to_status=ReturnStatus.CANCELLED,
+            actor=viewer.user,
+            actor_kind=actor_kind,
+            message=reason
+            or (
+                "Cancelled at your request."
+                if actor_kind == ReturnEvent.ActorKind.CUSTOMER
+                else "Cancelled by our team."
+            ),
+            expected_from=CUSTOMER_CANCELLABLE,
+        )
+        hooks.return_cancelled(return_id=rr.pk)
+    return cancelled

@@ -3,6 +3,7 @@ import importlib
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from catalog import demo
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             help="a small store (a few dozen customers, a couple hundred orders), for tests",
         )
 
+    # The demo's history is made, not lived: its customers get no emails.
+    @override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
     def handle(self, *args, **options):
         today = options["today"] or timezone.localdate()
         started = time.monotonic()
