@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "returns_portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "returns_portal.settings.base")
 
 app = Celery("returns_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,1 +1,4 @@
-from .base import *  # noqa: F403
+"""Settings modules: `base` (development and tests, from the environment) and `production`.
+
+The package itself imports nothing, so `production` can set its defaults before `base` runs.
+"""
