@@ -21,13 +21,15 @@ $(BIN)/python: pyproject.toml uv.lock | $(UV)
 install: $(BIN)/python vendor
 
 # Front-end libraries from the npm registry, pinned in package-lock.json, served locally.
-static/vendor/htmx.min.js static/vendor/chart.umd.min.js: package.json package-lock.json
+VENDOR_FILES := static/vendor/htmx.min.js static/vendor/chart.umd.min.js static/vendor/chart.umd.min.js.map
+
+$(VENDOR_FILES) &: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p static/vendor
-	@cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
-	@cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	@cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+	@cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/
 
-vendor: static/vendor/htmx.min.js static/vendor/chart.umd.min.js
+vendor: $(VENDOR_FILES)
 
 migrate: install
 	@$(MANAGE) migrate --noinput

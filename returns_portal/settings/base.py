@@ -224,3 +224,10 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 TRACKING_WEBHOOK_SECRET = env.str("TRACKING_WEBHOOK_SECRET", default="dev-webhook-secret")
 # Absolute base of links in customer emails (status pages); empty: emails carry no link.
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
+
+# Shipping: the carrier backend ("offline", or a dotted path to a CarrierBackend subclass),
+# the packing slip paper ("A4" | "Letter"), and an optional JSON zone × weight rate table
+# (shape: see rma/shipping/carriers.py DEFAULT_RATE_TABLE; unset: the built-in table).
+SHIPPING_CARRIER_BACKEND = env.str("SHIPPING_CARRIER_BACKEND", default="offline")
+SHIPPING_PACKING_SLIP_SIZE = env.str("SHIPPING_PACKING_SLIP_SIZE", default="A4")
+SHIPPING_RATE_TABLE = env.json("SHIPPING_RATE_TABLE", default=None)

@@ -20,8 +20,8 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Off only for a plain-HTTP trial on localhost (docker compose); keep on behind TLS.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 X_FRAME_OPTIONS = "DENY"
 STORAGES["staticfiles"]["BACKEND"] = env.str(  # noqa: F405
     "STATIC_STORAGE_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage"

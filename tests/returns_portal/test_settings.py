@@ -56,3 +56,13 @@ def test_development_defaults_need_no_configuration():
     env = {"DJANGO_SETTINGS_MODULE": "returns_portal.settings.base"}
     result = _manage("check", env=env)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_collects_static_files_with_a_manifest(tmp_path):
+    # the compressed manifest storage fails on any missing reference (e.g. a source map)
+    result = _manage(
+        "collectstatic", "--noinput", "-v0", env={**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list((tmp_path / "vendor").glob("chart.umd.min.*.js"))
