@@ -45,8 +45,6 @@ def return_graded(*, return_id: int) -> None:
 
 def return_cancelled(*, return_id: int) -> None:
     """Cancelled before dispatch: void any label the carrier issued so it is not billed."""
-    from rma.shipping import services as shipping
+    from rma.shipping.services import shipments_void_for_return
 
-    void = getattr(shipping, "shipments_void_for_return", None)
-    if void is not None:
-        void(return_id=return_id)
+    shipments_void_for_return(return_id=return_id)

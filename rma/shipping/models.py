@@ -105,6 +105,7 @@ class Shipment(models.Model):
         OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
         DELIVERED = "delivered", "Delivered"
         EXCEPTION = "exception", "Carrier exception"
+        VOIDED = "voided", "Label voided"
 
     return_request = models.OneToOneField(
         "rma.ReturnRequest", on_delete=models.CASCADE, related_name="shipment"
@@ -126,12 +127,17 @@ class Shipment(models.Model):
     reimbursement_capped = models.DecimalField(**MONEY, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     label_created_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Shipment {self.pk} {self.tracking_number or '(no label)'}"
+
+    @property
+    def voided(self) -> bool:
+        return self.status == self.Status.VOIDED
 
 
 class TrackingEvent(models.Model):

@@ -15,13 +15,28 @@ from returns_portal.money import money
 from rma.events import event_record
 from rma.models import ReturnEvent, ReturnLine, ReturnPolicy, ReturnRequest
 from rma.shipping import routing
-from rma.shipping.carriers import PostalAddress, ShipmentRequest, carrier_backend
+from rma.shipping.carriers import BACKENDS, PostalAddress, ShipmentRequest, carrier_backend
 from rma.shipping.models import Destination, DestinationRule, LabelBatch, Shipment, TrackingEvent
 from rma.states import LabelPayer, ReturnStatus
 from rma.transitions import return_transition
 
 S = ReturnStatus
 CARRIER = ReturnEvent.ActorKind.CARRIER
+
+
+class LabelVoided(Conflict):
+    """The label was voided (its return was cancelled): it can be neither printed nor bought."""
+
+    status = 410
+    code = "label_voided"
+
+
+def _refuse_if_voided(shipment: Shipment) -> None:
+    if shipment.voided:
+        raise LabelVoided(
+            f"The return label {shipment.tracking_number} was voided when the return was "
+            "cancelled, so it can no longer be downloaded or used."
+        )
 
 
 # --- Destinations and routing --------------------------------------------------------
@@ -235,6 +250,7 @@ def label_create(
 
     with transaction.atomic():
         shipment = _shipment_locked(return_id)
+        _refuse_if_voided(shipment)
         if shipment.label_payer == LabelPayer.OWN_CARRIER:
             raise DomainError(
                 "This return ships with the customer's own carrier: there is no label to print."
@@ -264,6 +280,7 @@ def packing_slip_create(*, return_id: int) -> Shipment:
 
     with transaction.atomic():
         shipment = _shipment_locked(return_id)
+        _refuse_if_voided(shipment)
         if shipment.packing_slip_pdf:
             return shipment
         return_request = ReturnRequest.objects.select_related("customer", "order").get(pk=return_id)
@@ -351,6 +368,118 @@ def own_carrier_record(
     return shipment
 
 
+# --- Void on cancel ------------------------------------------------------------------
+SCANNED = frozenset(
+    {
+        Shipment.Status.IN_TRANSIT,
+        Shipment.Status.OUT_FOR_DELIVERY,
+        Shipment.Status.DELIVERED,
+        Shipment.Status.EXCEPTION,
+    }
+)
+
+
+def _carrier_of(shipment: Shipment):
+    """The backend that issued this label (the configured one, or a built-in by name)."""
+    configured = carrier_backend()
+    if shipment.carrier in ("", configured.name):
+        return configured
+    if shipment.carrier in BACKENDS:
+        return carrier_backend(shipment.carrier)
+    raise Conflict(
+        f"The label was issued by the carrier {shipment.carrier!r}, which is no longer "
+        "configured, so it cannot be voided here; void it with the carrier first."
+    )
+
+
+def _label_cost_reverse(*, shipment: Shipment, return_request: ReturnRequest, actor):
+    """Book the opposite of the label's cost entry (once), so the return's label cost nets 0."""
+    from resolution.models import CostEntry
+
+    booked = CostEntry.objects.filter(source_key=f"label:{shipment.pk}").first()
+    if booked is None or not booked.amount:
+        return None
+    reversal, _ = CostEntry.objects.get_or_create(
+        source_key=f"label-void:{shipment.pk}",
+        defaults={
+            "return_request": return_request,
+            "kind": CostEntry.Kind.LABEL,
+            "amount": -booked.amount,
+            "note": f"Label {shipment.tracking_number} voided: the carrier does not bill it"[:300],
+            "created_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+    )
+    return reversal
+
+
+def shipments_void_for_return(*, return_id: int, actor=None) -> Shipment | None:
+    """The return is being cancelled: void its label before the carrier bills it.
+
+    Called by `rma.hooks.return_cancelled` inside the cancel's transaction. The carrier is
+    asked first: if it refuses, or has already scanned the parcel, this raises and the
+    cancel rolls back with it, so a return is never cancelled while its parcel travels.
+    A return without a label (planned, own carrier, no parcel) needs nothing. Idempotent.
+    """
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().filter(return_request_id=return_id).first()
+        if shipment is None or shipment.voided:
+            return shipment
+        if shipment.status in SCANNED or shipment.events.exists():
+            raise Conflict(
+                "The carrier has already scanned this parcel, so its label cannot be voided "
+                "and the return can no longer be cancelled.",
+                details={"tracking_number": shipment.tracking_number, "status": shipment.status},
+            )
+        if shipment.status != Shipment.Status.LABEL_CREATED or not shipment.tracking_number:
+            return shipment  # no label was bought: nothing to void
+        return_request = ReturnRequest.objects.get(pk=return_id)
+        _carrier_of(shipment).void(shipment.tracking_number)
+        now = timezone.now()
+        stored = [f for f in (shipment.label_pdf, shipment.packing_slip_pdf) if f]
+        files = [(f.storage, f.name) for f in stored]
+        shipment.status = Shipment.Status.VOIDED
+        shipment.voided_at = now
+        shipment.label_pdf = ""
+        shipment.packing_slip_pdf = ""
+        shipment.save(update_fields=["status", "voided_at", "label_pdf", "packing_slip_pdf"])
+        TrackingEvent.objects.get_or_create(
+            carrier=shipment.carrier or "offline",
+            event_id=f"void:{shipment.tracking_number}",
+            defaults={
+                "shipment": shipment,
+                "status": Shipment.Status.VOIDED,
+                "occurred_at": now,
+                "description": "Label voided: the return was cancelled.",
+            },
+        )
+        reversal = _label_cost_reverse(
+            shipment=shipment, return_request=return_request, actor=actor
+        )
+        event_record(
+            return_request=return_request,
+            kind="shipping",
+            actor=actor,
+            message=(
+                f"Return label {shipment.carrier.upper()} {shipment.tracking_number} voided: "
+                "it can no longer be used and nobody is charged for it."
+            ),
+            details={
+                "tracking_number": shipment.tracking_number,
+                "carrier": shipment.carrier,
+                "label_payer": shipment.label_payer,
+                "cost_reversed": str(-reversal.amount) if reversal is not None else "0.00",
+            },
+            visible_to_customer=True,
+        )
+
+        def delete_files() -> None:
+            for storage, name in files:
+                storage.delete(name)
+
+        transaction.on_commit(delete_files)
+    return shipment
+
+
 # --- Tracking ------------------------------------------------------------------------
 TRACKING_TO_RETURN = {
     "in_transit": S.IN_TRANSIT,
@@ -403,6 +532,21 @@ def tracking_event_ingest(
         return_request = ReturnRequest.objects.select_for_update().get(
             pk=shipment.return_request_id
         )
+        if shipment.voided:
+            # the customer sent it anyway: staff must know, but the return stays cancelled
+            event_record(
+                return_request=return_request,
+                kind="tracking",
+                actor_kind=CARRIER,
+                message=f"Carrier scan of voided label {tracking_number}: {status}.",
+                details={
+                    "tracking_number": tracking_number,
+                    "status": status,
+                    "event_id": event_id,
+                },
+                visible_to_customer=False,
+            )
+            return event, True
         # a late "in transit" after "delivered" must not move the parcel backwards
         newest = shipment.events.exclude(pk=event.pk).order_by("-occurred_at").first()
         if newest is None or newest.occurred_at <= occurred_at:

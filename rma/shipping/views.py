@@ -72,6 +72,8 @@ def packing_slip(request, return_id: int):
         shipment = services.packing_slip_create(return_id=return_id)
     except NotFound as exc:
         raise Http404(exc.message) from None
+    except DomainError as exc:
+        return render(request, "shipping/error.html", {"message": exc.message}, status=exc.status)
     return _pdf(shipment.packing_slip_pdf, f"packing-slip-{shipment.return_request.reference}.pdf")
 
 
