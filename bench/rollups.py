@@ -12,7 +12,7 @@ import time
 
 from bench.harness import database_fresh, report
 
-DB = "rp_bench_rollups"
+DB = os.environ.get("BENCH_ROLLUPS_DB", "rp_bench_rollups")
 RETURNS = int(os.environ.get("BENCH_RETURNS", "1000000"))
 PRODUCTS = 2000
 DAYS = 365

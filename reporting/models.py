@@ -10,6 +10,16 @@ from django.conf import settings
 from django.db import models
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+OPEN_STATUSES = (
+    "requested",
+    "pending_review",
+    "approved",
+    "label_issued",
+    "in_transit",
+    "delivered",
+    "received",
+    "graded",
+)
 
 
 class LineDaily(models.Model):
@@ -70,7 +80,15 @@ class ReturnFact(models.Model):
     grading_minutes = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
 
     class Meta:
-        indexes = [models.Index(fields=["supplier_id", "day"])]
+        indexes = [
+            models.Index(fields=["product_id", "day"]),
+            # Only returns still moving through a stage: the stage-breach list reads these.
+            models.Index(
+                fields=["status", "day"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="returnfact_open_status_day",
+            ),
+        ]
 
 
 class SalesDaily(models.Model):
@@ -87,6 +105,98 @@ class GraderDaily(models.Model):
     inspections = models.IntegerField(default=0)
     returns = models.IntegerField(default=0)
     minutes = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+
+
+class DailyTotals(models.Model):
+    """Additive KPIs for one day and one slice; dashboards sum these and never scan facts.
+
+    Return-based columns follow the return's first line (like ReturnFact), line-based ones
+    each line (like LineDaily), sold units each order line (like SalesDaily).
+    """
+
+    day = models.DateField()
+    supplier_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    # from ReturnFact
+    returns = models.IntegerField(default=0)
+    refunded = models.DecimalField(**MONEY)
+    cost_label = models.DecimalField(**MONEY)
+    cost_labor = models.DecimalField(**MONEY)
+    cost_write_down = models.DecimalField(**MONEY)
+    cost_customer_service = models.DecimalField(**MONEY)
+    cost_other = models.DecimalField(**MONEY)
+    grading_minutes = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    refunds_due = models.IntegerField(default=0)
+    refunds_on_time = models.IntegerField(default=0)
+    # from LineDaily
+    line_returns = models.IntegerField(default=0, help_text="Sum of LineDaily.returns.")
+    defect_returns = models.IntegerField(default=0)
+    returned_units = models.IntegerField(default=0)
+    original_value = models.DecimalField(**MONEY)
+    recovered_value = models.DecimalField(**MONEY)
+    write_down = models.DecimalField(**MONEY)
+    # from SalesDaily
+    sold_units = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ProductDaily(DailyTotals):
+    """DailyTotals per day × product (product_id is NULL for a return without lines)."""
+
+    product_id = models.IntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "product_id"]),
+            models.Index(fields=["product_id", "day"]),
+        ]
+
+
+class SegmentDaily(DailyTotals):
+    """DailyTotals per day × supplier × category: what unfiltered pages read."""
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "supplier_id", "category_id"])]
+
+
+class MixDaily(models.Model):
+    """LineDaily.returns per day × supplier × category × (reason | grade | route) value."""
+
+    class Dimension(models.TextChoices):
+        REASON = "reason", "Reason"
+        GRADE = "grade", "Grade"
+        ROUTE = "route", "Disposition route"
+
+    day = models.DateField()
+    supplier_id = models.IntegerField()
+    category_id = models.IntegerField()
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    value = models.CharField(max_length=40, blank=True)
+    returns = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "dimension"])]
+
+
+class CycleDaily(models.Model):
+    """Histogram of cycle times per day × supplier × category, in 0.1 h buckets.
+
+    Averages come from `seconds`; the p90 is read off the cumulative counts, which gives
+    the exact duration rounded to 0.1 h (the precision the dashboard shows).
+    """
+
+    day = models.DateField()
+    supplier_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    cycle = models.CharField(max_length=30)
+    tenth_hours = models.IntegerField()
+    returns = models.IntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "cycle"])]
 
 
 class RollupState(models.Model):

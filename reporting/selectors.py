@@ -1,22 +1,32 @@
-"""Dashboard reads. Everything here reads the fact tables, never the raw return rows."""
+"""Dashboard reads. Everything here reads the rollup tables, never the raw return rows.
+
+Pages sum the small per-day summaries (SegmentDaily, MixDaily, CycleDaily; ProductDaily
+when a product is picked or products are listed), so a 90-day page is a few index range
+scans over a few thousand rows, whatever the number of returns.
+"""
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from catalog.models import Batch, Category, Product, Supplier
 from reporting import kpis
+from reporting.fact_sql import CYCLES
 from reporting.models import (
+    OPEN_STATUSES,
+    CycleDaily,
     GraderDaily,
     LineDaily,
+    MixDaily,
+    ProductDaily,
     ReturnFact,
-    SalesDaily,
+    SegmentDaily,
     SpikeAlert,
     Stage,
     StageTarget,
@@ -39,11 +49,7 @@ DEFAULT_TARGET_HOURS = {
     Stage.GRADING: 48,
     Stage.REFUND: 72,
 }
-CYCLES = {
-    "requested_to_received": ("requested_at", "received_at"),
-    "received_to_refunded": ("received_at", "refunded_at"),
-    "requested_to_refunded": ("requested_at", "refunded_at"),
-}
+assert {s for *_, statuses in STAGES.values() for s in statuses} <= set(OPEN_STATUSES)
 COSTS = ("cost_label", "cost_labor", "cost_write_down", "cost_customer_service", "cost_other")
 
 
@@ -65,22 +71,37 @@ class Filters:
             q &= Q(product_id=self.product_id)
         return q
 
-    def drill(self, **extra) -> str:
-        """Link to the staff returns list (built by PAGES) with the same filters."""
-        params = {
-            "created_after": self.start.isoformat(),
-            "created_before": self.end.isoformat(),
-        }
+    def drill_codes(self) -> dict[str, str]:
+        """The supplier code and product SKU the returns list filters on (one query each)."""
+        codes = {}
         if self.supplier_id:
-            params["supplier"] = (
+            codes["supplier"] = (
                 Supplier.objects.filter(pk=self.supplier_id).values_list("code", flat=True).first()
             )
         if self.product_id:
-            params["product"] = (
+            codes["product"] = (
                 Product.objects.filter(pk=self.product_id).values_list("sku", flat=True).first()
             )
+        return codes
+
+    def drill(self, codes: dict | None = None, **extra) -> str:
+        """Link to the staff returns list (built by PAGES) with the same filters.
+
+        Pass `codes` (from `drill_codes`) when building many links for the same filters.
+        """
+        params = {
+            "created_after": self.start.isoformat(),
+            "created_before": self.end.isoformat(),
+            **(self.drill_codes() if codes is None else codes),
+        }
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
         return "/staff/returns/?" + urlencode(params)
+
+    def totals(self):
+        """The summary rows these filters read: per product when one is picked."""
+        if self.product_id:
+            return ProductDaily.objects.filter(self.q())
+        return SegmentDaily.objects.filter(self.q(with_product=False))
 
 
 @dataclass
@@ -97,33 +118,27 @@ def filters_default(today: dt.date | None = None) -> Filters:
     return Filters(start=today - dt.timedelta(days=89), end=today)
 
 
-def _returned_by(keys: list[str], filters: Filters) -> dict:
-    rows = (
-        LineDaily.objects.filter(filters.q())
-        .values(*keys)
-        .annotate(units=Sum("units"), returns=Sum("returns"))
-    )
-    return {tuple(r[k] for k in keys): r for r in rows.order_by()}
-
-
-def _sold_by(keys: list[str], filters: Filters) -> dict:
-    rows = SalesDaily.objects.filter(filters.q()).values(*keys).annotate(units=Sum("units"))
-    return {tuple(r[k] for k in keys): r["units"] for r in rows.order_by()}
-
-
 def _rates(key: str, names: dict, filters: Filters, link_param: str | None, codes: dict):
-    returned, sold = _returned_by([key], filters), _sold_by([key], filters)
+    source = ProductDaily.objects.filter(filters.q()) if key == "product_id" else filters.totals()
+    grouped = (
+        source.exclude(**{key: None})
+        .values(key)
+        .annotate(returns=Sum("line_returns"), units=Sum("returned_units"), sold=Sum("sold_units"))
+        .filter(Q(returns__gt=0) | Q(sold__gt=0))
+        .order_by()
+    )
     rows = []
-    for (ident,) in set(returned) | set(sold):
-        r = returned.get((ident,), {"units": 0, "returns": 0})
-        units_sold = sold.get((ident,), 0)
-        rate = kpis.return_rate(returned_units=r["units"], sold_units=units_sold)
+    for r in grouped:
+        rate = kpis.return_rate(returned_units=r["units"], sold_units=r["sold"])
+        ident = r[key]
         rows.append(
-            (names.get(ident, str(ident)), r["returns"], r["units"], units_sold, rate, ident)
+            (names.get(ident, str(ident)), r["returns"], r["units"], r["sold"], rate, ident)
         )
     rows.sort(key=lambda row: (-(row[4] or Decimal(-1)), row[0]))
+    drill_codes = filters.drill_codes() if link_param else {}
     links = [
-        filters.drill(**{link_param: codes.get(row[5])}) if link_param else None for row in rows
+        filters.drill(drill_codes, **{link_param: codes.get(row[5])}) if link_param else None
+        for row in rows
     ]
     return [list(row[:5]) for row in rows], links
 
@@ -132,6 +147,8 @@ def rate_table(dimension: str, filters: Filters) -> Table:
     columns = ["Name", "Returns", "Returned units", "Sold units", "Return rate"]
     if dimension == "product":
         products = Product.objects.values_list("pk", "sku", "name")
+        if filters.product_id:
+            products = products.filter(pk=filters.product_id)
         names = {pk: f"{sku} {name}" for pk, sku, name in products}
         codes = {pk: sku for pk, sku, _ in products}
         rows, links = _rates("product_id", names, filters, "product", codes)
@@ -148,47 +165,51 @@ def rate_table(dimension: str, filters: Filters) -> Table:
 
 
 MIXES = {
-    "reasons": ("reason_code", "Reason mix", "reason"),
-    "grades": ("grade_code", "Condition (grade) mix", None),
-    "dispositions": ("route", "Disposition mix", None),
+    # table name: (LineDaily column, MixDaily dimension, title, returns-list filter)
+    "reasons": ("reason_code", MixDaily.Dimension.REASON, "Reason mix", "reason"),
+    "grades": ("grade_code", MixDaily.Dimension.GRADE, "Condition (grade) mix", None),
+    "dispositions": ("route", MixDaily.Dimension.ROUTE, "Disposition mix", None),
 }
 
 
 def mix_table(name: str, filters: Filters) -> Table:
-    key, title, link_param = MIXES[name]
-    counts = {
-        (r[key] or "not yet"): r["n"]
-        for r in LineDaily.objects.filter(filters.q())
-        .values(key)
-        .annotate(n=Sum("returns"))
-        .order_by()
-    }
+    column, dimension, title, link_param = MIXES[name]
+    if filters.product_id:
+        rows = LineDaily.objects.filter(filters.q()).values(value=F(column))
+    else:
+        rows = MixDaily.objects.filter(filters.q(with_product=False), dimension=dimension)
+        rows = rows.values("value")
+    counts: dict[str, int] = {}
+    for r in rows.annotate(n=Sum("returns")).order_by():
+        key = r["value"] or "not yet"
+        counts[key] = counts.get(key, 0) + r["n"]
     rows = [[k, n, share] for k, n, share in kpis.mix(counts)]
-    links = [filters.drill(**{link_param: row[0]}) if link_param else None for row in rows]
+    drill_codes = filters.drill_codes() if link_param and rows else {}
+    links = [
+        filters.drill(drill_codes, **{link_param: row[0]}) if link_param else None for row in rows
+    ]
     return Table(name, title, ["Value", "Returns", "Share"], rows, links)
 
 
 def trend_table(filters: Filters) -> Table:
-    returns = dict(
-        ReturnFact.objects.filter(filters.q())
+    per_day = {
+        r["day"]: r
+        for r in filters.totals()
         .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
+        .annotate(n=Sum("returns"), t=Sum("refunded"))
         .order_by()
-    )
-    refunds = dict(
-        ReturnFact.objects.filter(filters.q())
-        .values("day")
-        .annotate(t=Sum("refund_amount"))
-        .values_list("day", "t")
-        .order_by()
-    )
+    }
     days = [
         filters.start + dt.timedelta(days=i) for i in range((filters.end - filters.start).days + 1)
     ]
-    rows = [[d.isoformat(), returns.get(d, 0), refunds.get(d) or Decimal("0.00")] for d in days]
+    empty = {"n": 0, "t": None}
+    rows = [
+        [d.isoformat(), per_day.get(d, empty)["n"], per_day.get(d, empty)["t"] or Decimal("0.00")]
+        for d in days
+    ]
+    codes = filters.drill_codes()
     links = [
-        Filters(d, d, filters.supplier_id, filters.category_id, filters.product_id).drill()
+        Filters(d, d, filters.supplier_id, filters.category_id, filters.product_id).drill(codes)
         for d in days
     ]
     return Table(
@@ -196,87 +217,99 @@ def trend_table(filters: Filters) -> Table:
     )
 
 
-def _duration(start: str, end: str):
-    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-
-
-def cycle_stats(facts, start: str, end: str) -> tuple[Decimal | None, Decimal | None, int]:
-    """(average hours, p90 hours, count) of end - start over facts where both are set."""
-    done = facts.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).annotate(
-        took=_duration(start, end)
-    )
-    count = done.count()
+def _cycle_summary(buckets: dict[int, int], seconds: float):
+    """(average hours, p90 hours, count) from {tenth-hours bucket: count} and total seconds."""
+    count = sum(buckets.values())
     index = kpis.percentile_index(count)
     if index is None:
         return None, None, 0
-    average = done.aggregate(a=Avg("took"))["a"]
-    p90 = done.order_by("took").values_list("took", flat=True)[index]
-    return kpis.hours(average), kpis.hours(p90), count
+    seen = 0
+    for tenth in sorted(buckets):
+        seen += buckets[tenth]
+        if seen > index:
+            break
+    average = kpis.hours(dt.timedelta(seconds=seconds / count))
+    return average, (Decimal(tenth) / 10).quantize(Decimal("0.1")), count
+
+
+def tenth_hours(duration: dt.timedelta) -> int:
+    """The 0.1 h bucket of a duration, halves up (as CycleDaily stores it)."""
+    return math.floor(duration.total_seconds() / 360 + 0.5)
+
+
+def cycles(filters: Filters) -> dict[str, tuple[Decimal | None, Decimal | None, int]]:
+    """Average and p90 (to 0.1 h) of each cycle over the returns of the filtered days."""
+    buckets = {name: {} for name in CYCLES}
+    seconds = dict.fromkeys(CYCLES, 0.0)
+    if filters.product_id:
+        # One product: few enough fact rows to bucket here, the same way CycleDaily does.
+        fields = sorted({f for pair in CYCLES.values() for f in pair})
+        for fact in ReturnFact.objects.filter(filters.q()).values(*fields):
+            for name, (start, end) in CYCLES.items():
+                if fact[start] is not None and fact[end] is not None:
+                    took = fact[end] - fact[start]
+                    tenth = tenth_hours(took)
+                    buckets[name][tenth] = buckets[name].get(tenth, 0) + 1
+                    seconds[name] += took.total_seconds()
+    else:
+        rows = (
+            CycleDaily.objects.filter(filters.q(with_product=False))
+            .values("cycle", "tenth_hours")
+            .annotate(n=Sum("returns"), s=Sum("seconds"))
+            .order_by()
+        )
+        for r in rows:
+            buckets[r["cycle"]][r["tenth_hours"]] = r["n"]
+            seconds[r["cycle"]] += r["s"]
+    return {name: _cycle_summary(buckets[name], seconds[name]) for name in CYCLES}
+
+
+COUNT_TOTALS = ("returns", "refunds_due", "refunds_on_time", "returned_units", "sold_units")
+MONEY_TOTALS = ("refunded", "grading_minutes", "original_value", "recovered_value", *COSTS)
 
 
 def overview(filters: Filters) -> dict:
-    facts = ReturnFact.objects.filter(filters.q())
-    money = facts.aggregate(
-        refunded=Coalesce(Sum("refund_amount"), Decimal("0")),
-        minutes=Coalesce(Sum("grading_minutes"), Decimal("0")),
-        **{c: Coalesce(Sum(c), Decimal("0")) for c in COSTS},
-    )
-    returns = facts.count()
-    lines = LineDaily.objects.filter(filters.q()).aggregate(
-        units=Coalesce(Sum("units"), 0),
-        original=Coalesce(Sum("original_value"), Decimal("0")),
-        recovered=Coalesce(Sum("recovered_value"), Decimal("0")),
-        write_down=Coalesce(Sum("write_down"), Decimal("0")),
-    )
-    sold = SalesDaily.objects.filter(filters.q()).aggregate(u=Coalesce(Sum("units"), 0))["u"]
-    total_cost = sum(money[c] for c in COSTS)
-    due = facts.filter(refund_due_on__isnull=False)
-    on_time = _on_time(due)
+    sums = filters.totals().aggregate(**{c: Sum(c) for c in (*COUNT_TOTALS, *MONEY_TOTALS)})
+    t = {c: sums[c] or 0 for c in COUNT_TOTALS} | {c: sums[c] or Decimal("0") for c in MONEY_TOTALS}
+    returns = t["returns"]
+    total_cost = sum(t[c] for c in COSTS)
     return {
         "returns": returns,
-        "returned_units": lines["units"],
-        "sold_units": sold,
-        "return_rate": kpis.return_rate(returned_units=lines["units"], sold_units=sold),
-        "refunded": money["refunded"],
-        "costs": {c.removeprefix("cost_"): money[c] for c in COSTS},
+        "returned_units": t["returned_units"],
+        "sold_units": t["sold_units"],
+        "return_rate": kpis.return_rate(
+            returned_units=t["returned_units"], sold_units=t["sold_units"]
+        ),
+        "refunded": t["refunded"],
+        "costs": {c.removeprefix("cost_"): t[c] for c in COSTS},
         "total_cost": total_cost,
         "cost_per_return": kpis.cost_per_return(total_cost=total_cost, returns=returns),
-        "original_value": lines["original"],
-        "recovered_value": lines["recovered"],
+        "original_value": t["original_value"],
+        "recovered_value": t["recovered_value"],
         "recovery_rate": kpis.recovery_rate(
-            recovered_value=lines["recovered"], original_value=lines["original"]
+            recovered_value=t["recovered_value"], original_value=t["original_value"]
         ),
-        "refunds_due": due.count(),
-        "refunds_on_time": on_time,
-        "sla": kpis.sla_compliance(on_time=on_time, due=due.count()),
-        "grading_minutes_per_return": kpis.ratio(money["minutes"], returns),
-        "cycles": {name: cycle_stats(facts, *fields) for name, fields in CYCLES.items()},
+        "refunds_due": t["refunds_due"],
+        "refunds_on_time": t["refunds_on_time"],
+        "sla": kpis.sla_compliance(on_time=t["refunds_on_time"], due=t["refunds_due"]),
+        "grading_minutes_per_return": kpis.ratio(t["grading_minutes"], returns),
+        "cycles": cycles(filters),
     }
-
-
-def _on_time(due) -> int:
-    """Refunds completed on or before their due date (local calendar day)."""
-    from reporting.rollups import local_day
-
-    return (
-        due.filter(refunded_at__isnull=False)
-        .annotate(done_on=local_day("refunded_at"))
-        .filter(done_on__lte=F("refund_due_on"))
-        .count()
-    )
 
 
 def grader_table(filters: Filters) -> Table:
     from django.contrib.auth import get_user_model
 
-    names = dict(get_user_model().objects.values_list("pk", "username"))
-    rows = []
-    for r in (
+    per_grader = list(
         GraderDaily.objects.filter(day__gte=filters.start, day__lte=filters.end)
         .values("inspector_id")
         .annotate(n=Sum("inspections"), returns=Sum("returns"), minutes=Sum("minutes"))
         .order_by("inspector_id")
-    ):
+    )
+    ids = {r["inspector_id"] for r in per_grader}
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+    rows = []
+    for r in per_grader:
         per_return = kpis.cost_per_return(total_cost=r["minutes"], returns=r["returns"])
         rows.append(
             [names.get(r["inspector_id"], "—"), r["n"], r["returns"], r["minutes"], per_return]
@@ -321,7 +354,7 @@ def alerts_open() -> list[dict]:
         product = products.get(alert.product_id)
         batch = batches.get(alert.batch_id)
         drill = Filters(alert.window_start, alert.window_end).drill(
-            product=product.sku if product else None, reason=alert.reason_code
+            {}, product=product.sku if product else None, reason=alert.reason_code
         )
         out.append({"alert": alert, "product": product, "batch": batch, "drill": drill})
     return out
@@ -369,34 +402,55 @@ def supplier_claims(supplier_id: int) -> tuple[Decimal | None, Decimal | None]:
     return claimed, received if received is None else received or Decimal("0")
 
 
-def supplier_scorecard(supplier: Supplier, filters: Filters) -> dict:
-    scoped = Filters(filters.start, filters.end, supplier_id=supplier.pk)
-    lines = LineDaily.objects.filter(scoped.q())
-    totals = lines.aggregate(units=Coalesce(Sum("units"), 0), returns=Coalesce(Sum("returns"), 0))
-    defects = lines.filter(is_defect=True).aggregate(n=Coalesce(Sum("returns"), 0))["n"]
-    sold = SalesDaily.objects.filter(scoped.q()).aggregate(u=Coalesce(Sum("units"), 0))["u"]
-    rate = kpis.return_rate(returned_units=totals["units"], sold_units=sold)
-    defect_share = kpis.ratio(defects, totals["returns"])
+def _supplier_totals(filters: Filters, supplier_id: int | None = None) -> dict[int, dict]:
+    """Line-based totals per supplier over the filtered days, in one query."""
+    scoped = Filters(filters.start, filters.end, supplier_id=supplier_id)
+    rows = (
+        scoped.totals()
+        .exclude(supplier_id=None)
+        .values("supplier_id")
+        .annotate(
+            returns=Sum("line_returns"),
+            units=Sum("returned_units"),
+            defects=Sum("defect_returns"),
+            sold=Sum("sold_units"),
+        )
+        .order_by()
+    )
+    return {r["supplier_id"]: r for r in rows}
+
+
+def _scorecard(supplier: Supplier, totals: dict | None, filters: Filters) -> dict:
+    totals = totals or {"returns": 0, "units": 0, "defects": 0, "sold": 0}
+    rate = kpis.return_rate(returned_units=totals["units"], sold_units=totals["sold"])
+    defect_share = kpis.ratio(totals["defects"], totals["returns"])
     claimed, received = supplier_claims(supplier.pk)
+    scoped = Filters(filters.start, filters.end, supplier_id=supplier.pk)
     return {
         "supplier": supplier,
         "returns": totals["returns"],
         "returned_units": totals["units"],
-        "sold_units": sold,
+        "sold_units": totals["sold"],
         "return_rate": rate,
-        "defect_returns": defects,
+        "defect_returns": totals["defects"],
         "defect_share": defect_share,
         "sampling_rate": kpis.sampling_rate(return_rate=rate, defect_share=defect_share),
         "claimed": claimed,
         "received": received,
-        "drill": scoped.drill(supplier=supplier.code),
+        "drill": scoped.drill({"supplier": supplier.code}),
     }
+
+
+def supplier_scorecard(supplier: Supplier, filters: Filters) -> dict:
+    totals = _supplier_totals(filters, supplier.pk).get(supplier.pk)
+    return _scorecard(supplier, totals, filters)
 
 
 def suppliers_table(filters: Filters) -> Table:
     rows, links = [], []
+    totals = _supplier_totals(filters)
     for supplier in Supplier.objects.all():
-        card = supplier_scorecard(supplier, filters)
+        card = _scorecard(supplier, totals.get(supplier.pk), filters)
         rows.append(
             [
                 supplier.code,
@@ -440,7 +494,9 @@ def batch_table(supplier: Supplier, filters: Filters) -> Table:
         rows.append(
             [sku, batch.lot_code if batch else r["batch_id"], r["reason_code"], r["n"], r["units"]]
         )
-        links.append(scoped.drill(supplier=supplier.code, product=sku, reason=r["reason_code"]))
+        links.append(
+            scoped.drill({"supplier": supplier.code}, product=sku, reason=r["reason_code"])
+        )
     columns = ["SKU", "Batch", "Reason", "Returns", "Units"]
     return Table("batches", "Returns by batch", columns, rows, links)
 
