@@ -17,24 +17,25 @@ ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
-def bench_env(db_name: str) -> dict:
+def bench_env(db_name: str, *, broker: str = "") -> dict:
+    """The environment of the benchmark's Django: `broker` empty runs Celery tasks eagerly."""
     return {
         **os.environ,
         "DATABASE_URL": f"{PG}/{db_name}",
         "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "CELERY_BROKER_URL": "",
+        "CELERY_BROKER_URL": broker,
         "DEBUG": "false",
         "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
         "LOG_LEVEL": "ERROR",
     }
 
 
-def database_fresh(db_name: str) -> dict:
+def database_fresh(db_name: str, *, broker: str = "") -> dict:
     """Drop and create `db_name`, migrate it, and point this process's Django at it."""
     admin = f"{PG}/postgres"
     for sql in (f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)", f"CREATE DATABASE {db_name}"):
         subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True)
-    env = bench_env(db_name)
+    env = bench_env(db_name, broker=broker)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -117,18 +118,49 @@ def _run_requests(args) -> list[float]:
 
 
 def load(port: int, requests: list, *, clients: int = 1) -> dict:
-    """Send `requests` (method, path, body, headers) split over `clients` processes."""
-    chunks = [requests[i::clients] for i in range(clients)]
-    start = time.perf_counter()
+    """Send `requests` (method, path, body, headers) split over `clients` processes.
+
+    The client processes are started before the clock starts: only the requests are timed.
+    """
     if clients == 1:
+        start = time.perf_counter()
         latencies = _run_requests((port, requests))
-    else:
-        with ProcessPoolExecutor(clients) as pool:
-            latencies = [
-                lat for part in pool.map(_run_requests, [(port, c) for c in chunks]) for lat in part
-            ]
-    wall = time.perf_counter() - start
+        return summary(latencies, time.perf_counter() - start)
+    chunks = [requests[i::clients] for i in range(clients)]
+    with ProcessPoolExecutor(clients) as pool:
+        list(pool.map(_run_requests, [(port, [])] * clients))  # fork the workers now
+        start = time.perf_counter()
+        latencies = [
+            lat for part in pool.map(_run_requests, [(port, c) for c in chunks]) for lat in part
+        ]
+        wall = time.perf_counter() - start
     return summary(latencies, wall)
+
+
+def compare(port: int, reference: list, measured: list, *, clients: int, rounds: int) -> dict:
+    """Alternate `reference` and `measured` runs `rounds` times; the median run of each and
+    the median of the per-round ratios (alternating keeps a noisy neighbour fair to both).
+
+    `measured` may be a list of request lists, one per round (requests that cannot repeat).
+    """
+    per_round = measured if measured and isinstance(measured[0], list) else [measured] * rounds
+    refs, reals, ratios = [], [], []
+    for i in range(rounds):
+        ref = load(port, reference, clients=clients)
+        real = load(port, per_round[i], clients=clients)
+        refs.append(ref)
+        reals.append(real)
+        ratios.append(real["per_second"] / ref["per_second"])
+
+    def median_run(runs):
+        return sorted(runs, key=lambda r: r["per_second"])[len(runs) // 2]
+
+    return {
+        "reference": median_run(refs),
+        "measured": median_run(reals),
+        "ratio": round(statistics.median(ratios), 2),
+        "ratios": [round(r, 2) for r in ratios],
+    }
 
 
 def summary(latencies: list[float], wall: float) -> dict:

@@ -1,12 +1,27 @@
 """API plumbing shared by every app: pagination and the one exception handler."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import authentication, exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from returns_portal.errors import DomainError
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's token check, fetching the user's customer record in the same query: every
+    customer-facing endpoint asks who the customer is (`catalog.identity.viewer_for_user`)."""
+
+    def authenticate_credentials(self, key):
+        model = self.get_model()
+        try:
+            token = model.objects.select_related("user", "user__customer").get(key=key)
+        except model.DoesNotExist:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        return (token.user, token)
 
 
 class Pagination(PageNumberPagination):

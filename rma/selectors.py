@@ -33,10 +33,69 @@ def returns_for_viewer(viewer: Viewer) -> QuerySet[ReturnRequest]:
     return returns.filter(scope) if matched else returns.none()
 
 
-def return_get_for_viewer(*, viewer: Viewer, return_id) -> ReturnRequest:
-    """The return if this viewer may see it; NotFound otherwise (no hint it exists)."""
+LIST_FIELDS = (
+    "id",
+    "rma_number",
+    "status",
+    "kind",
+    "decision",
+    "order_id",
+    "order__number",
+    "order__currency",
+    "customer_id",
+    "customer__name",
+    "expected_refund",
+    "created_at",
+)
+
+
+def return_list_rows_for_viewer(viewer: Viewer) -> QuerySet:
+    """The viewer's returns as plain rows for a list (one query with the order and customer
+    columns joined); filter, order and slice it, then add lines with `return_list_lines`."""
+    return returns_for_viewer(viewer).values(*LIST_FIELDS)
+
+
+def return_list_lines(rows: list[dict]) -> list[dict]:
+    """Give each row its `lines` (sku, product name, quantity, reason code) in one query,
+    whatever the number of rows."""
+    by_return: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+    if by_return:
+        lines = (
+            ReturnLine.objects.filter(return_request_id__in=by_return)
+            .order_by("id")
+            .values_list(
+                "return_request_id",
+                "id",
+                "order_line__product__sku",
+                "order_line__product__name",
+                "quantity",
+                "reason__code",
+            )
+        )
+        for return_id, line_id, sku, name, quantity, reason in lines:
+            by_return[return_id].append(
+                {
+                    "id": line_id,
+                    "sku": sku,
+                    "product_name": name,
+                    "quantity": quantity,
+                    "reason_code": reason,
+                }
+            )
+    for row in rows:
+        row["lines"] = by_return[row["id"]]
+    return rows
+
+
+def return_get_for_viewer(*, viewer: Viewer, return_id, with_policy: bool = False) -> ReturnRequest:
+    """The return if this viewer may see it; NotFound otherwise (no hint it exists).
+
+    `with_policy` joins the policy version it was decided under (the detail shows it)."""
+    returns = returns_for_viewer(viewer)
+    if with_policy:
+        returns = returns.select_related("policy")
     try:
-        return returns_for_viewer(viewer).get(pk=int(return_id))
+        return returns.get(pk=int(return_id))
     except (ReturnRequest.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("Return not found.") from None
 

@@ -228,35 +228,27 @@ class ReturnListItemOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     lines = ReturnListLineOut(many=True)
 
-    def to_representation(self, rr) -> dict:
-        order = rr.order
-        created = rr.created_at.isoformat()
+    def to_representation(self, row) -> dict:
+        """`row` is a dict from `selectors.return_list_page` (plain values, no model
+        instances: a page of 200 would otherwise build ~1,400 of them)."""
+        created = row["created_at"].isoformat()
         if created.endswith("+00:00"):
             created = created[:-6] + "Z"  # what DRF's DateTimeField writes for UTC
         return {
-            "id": rr.pk,
-            "reference": rr.rma_number or f"REQ-{rr.pk:06d}",
-            "rma_number": rr.rma_number,
-            "status": rr.status,
-            "kind": rr.kind,
-            "decision": rr.decision,
-            "order_id": rr.order_id,
-            "order_number": order.number,
-            "customer_id": rr.customer_id,
-            "customer_name": rr.customer.name,
-            "currency": order.currency,
-            "expected_refund": f"{rr.expected_refund:.2f}",
+            "id": row["id"],
+            "reference": row["rma_number"] or f"REQ-{row['id']:06d}",
+            "rma_number": row["rma_number"],
+            "status": row["status"],
+            "kind": row["kind"],
+            "decision": row["decision"],
+            "order_id": row["order_id"],
+            "order_number": row["order__number"],
+            "customer_id": row["customer_id"],
+            "customer_name": row["customer__name"],
+            "currency": row["order__currency"],
+            "expected_refund": f"{row['expected_refund']:.2f}",
             "created_at": created,
-            "lines": [
-                {
-                    "id": line.pk,
-                    "sku": line.order_line.product.sku,
-                    "product_name": line.order_line.product.name,
-                    "quantity": line.quantity,
-                    "reason_code": line.reason.code,
-                }
-                for line in rr.lines.all()
-            ],
+            "lines": row["lines"],
         }
 
 

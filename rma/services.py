@@ -163,6 +163,23 @@ def policy_active_or_default() -> ReturnPolicy:
         return ReturnPolicy.objects.get(is_active=True)
 
 
+# A published version never changes (a change publishes the next one), so its facts are
+# read once per process. The key includes the publication time: a test database that
+# reuses an id after a rollback still gets the facts of the row it now holds.
+_POLICY_FACTS: dict[tuple, policy.PolicyFacts] = {}
+_POLICY_FACTS_MAX = 16
+
+
+def _policy_facts(active: ReturnPolicy) -> policy.PolicyFacts:
+    key = (active.pk, active.version, active.created_at)
+    facts = _POLICY_FACTS.get(key)
+    if facts is None:
+        if len(_POLICY_FACTS) >= _POLICY_FACTS_MAX:
+            _POLICY_FACTS.clear()
+        facts = _POLICY_FACTS[key] = policy.PolicyFacts.from_model(active)
+    return facts
+
+
 # --- Validation ------------------------------------------------------------------------
 def _photo_format(upload) -> str | None:
     """The file type read from its content (magic bytes), never from its name."""
@@ -287,12 +304,15 @@ def _prepare(
             raise DomainError("Each order line may appear once.", field=f"items[{i}].order_line_id")
         line_ids.append(line_id)
 
-    lines_qs = OrderLine.objects.filter(order=order, pk__in=line_ids)
+    lines_qs = OrderLine.objects.filter(order=order, pk__in=line_ids).select_related(
+        "product__category"
+    )
     if lock:
-        # Lock in pk order (the same order for everyone, so no deadlocks) before counting
-        # what is already returned: two requests cannot both claim the last unit.
-        list(lines_qs.select_for_update().order_by("pk").values_list("pk", flat=True))
-    by_id = {ol.pk: ol for ol in lines_qs.select_related("product__category")}
+        # Lock the lines (not their products) in pk order, the same order for everyone so
+        # no deadlocks, before counting what is already returned: two requests cannot both
+        # claim the last unit.
+        lines_qs = lines_qs.select_for_update(of=("self",)).order_by("pk")
+    by_id = {ol.pk: ol for ol in lines_qs}
     returned = dict(
         ReturnLine.objects.filter(
             order_line_id__in=line_ids, return_request__status__in=OPEN_OR_DONE
@@ -370,7 +390,7 @@ def _prepare(
             raise DomainError(problems[0].message, field=problems[0].field)
 
     active = policy_active_or_default()
-    rules = policy.PolicyFacts.from_model(active)
+    rules = _policy_facts(active)
     today = today or timezone.localdate()
     # Counted up to the filing date (imports and the demo file returns "in the past").
     until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
@@ -501,19 +521,21 @@ def return_create(
             expected_refund=quote.expected_refund,
             status_changed_at=timezone.now(),
         )
-        for i, item in enumerate(items):
-            line_quote = quote.lines[i]
-            line = ReturnLine.objects.create(
+        lines = ReturnLine.objects.bulk_create(
+            ReturnLine(
                 return_request=rr,
                 order_line=prepared.order_lines[i],
-                quantity=line_quote.quantity,
+                quantity=quote.lines[i].quantity,
                 reason=prepared.reasons[i],
                 customer_note=(item.note or "").strip(),
                 exchange_product=prepared.exchange_products[i],
                 unit_price=prepared.order_lines[i].unit_price,
-                restocking_fee=line_quote.restocking_fee,
-                expected_refund=line_quote.expected_refund,
+                restocking_fee=quote.lines[i].restocking_fee,
+                expected_refund=quote.lines[i].expected_refund,
             )
+            for i, item in enumerate(items)
+        )
+        for i, (item, line) in enumerate(zip(items, lines, strict=True)):
             for upload, ext in zip(item.photos or (), prepared.photo_formats[i], strict=True):
                 photo = ReturnPhoto(line=line)
                 photo.image.save(f"{uuid.uuid4().hex}.{ext}", upload, save=True)
