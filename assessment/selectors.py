@@ -12,7 +12,14 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from assessment.models import Grade, GradingSettings, Inspection, ParcelException
+from assessment.models import (
+    Grade,
+    GradingSettings,
+    Inspection,
+    InspectionPhoto,
+    ParcelException,
+    ParcelExceptionPhoto,
+)
 from returns_portal.errors import DomainError, NotFound
 from rma.models import ReturnRequest
 
@@ -299,6 +306,20 @@ def exception_get(*, exception_id: int) -> ParcelException:
     return found
 
 
+def inspection_photo_get(*, photo_id: int) -> InspectionPhoto:
+    found = InspectionPhoto.objects.filter(pk=photo_id).first()
+    if found is None or not found.image:
+        raise NotFound("Photo not found.")
+    return found
+
+
+def parcel_photo_get(*, photo_id: int) -> ParcelExceptionPhoto:
+    found = ParcelExceptionPhoto.objects.filter(pk=photo_id).first()
+    if found is None or not found.image:
+        raise NotFound("Photo not found.")
+    return found
+
+
 def exceptions_open_count() -> int:
     return ParcelException.objects.filter(status=ParcelException.Status.OPEN).count()
 
@@ -314,7 +335,9 @@ def receiving_recent(*, limit: int = 12) -> list[ReturnRequest]:
                 filter=Q(
                     inspections__kind=Inspection.Kind.PRIMARY, inspections__grade__isnull=False
                 ),
-            )
+                distinct=True,
+            ),
+            line_count=Count("lines", distinct=True),
         )
         .order_by("status_changed_at", "pk")[:limit]
     )

@@ -6,10 +6,11 @@ redirects back.
 """
 
 import datetime as dt
+import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -189,6 +190,38 @@ def _panel_response(request, inspection: Inspection, *, notice: str, status: int
     else:
         context["inspection"] = line_view.primary
     return render(request, "assessment/return.html#line_panel", context, status=status)
+
+
+# --- Photos (never a public media URL: only warehouse staff and above see them) ----------
+def _photo_response(photo):
+    try:
+        handle = photo.image.open("rb")
+    except OSError:
+        raise Http404("Photo not found.") from None
+    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
+    return response
+
+
+@grader_required
+@require_GET
+def inspection_photo(request, photo_id: int):
+    try:
+        return _photo_response(selectors.inspection_photo_get(photo_id=photo_id))
+    except NotFound as exc:
+        _not_found(exc)
+
+
+@grader_required
+@require_GET
+def parcel_photo(request, photo_id: int):
+    try:
+        return _photo_response(selectors.parcel_photo_get(photo_id=photo_id))
+    except NotFound as exc:
+        _not_found(exc)
 
 
 # --- QC -----------------------------------------------------------------------------------

@@ -92,6 +92,26 @@
   });
   document.addEventListener("htmx:load", function (event) { panelsInit(event.target); });
 
+  /* After an item is saved on the grading page, fold it (its grade shows on the summary)
+     and open the next item still to grade, so a grader goes through a return by taps only. */
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail.xhr;
+    var target = event.detail.target;
+    if (!xhr || xhr.status !== 200 || !target || !/^line-\d+$/.test(target.id || "")) return;
+    if (!document.getElementById("complete-bar")) return; // the blind QC page has one item
+    var saved = document.getElementById(target.id);
+    if (!saved || !saved.classList.contains("is-graded")) return;
+    var next = document.querySelector("[data-item-panel]:not(.is-graded)");
+    if (!next) {
+      var bar = document.getElementById("complete-bar");
+      if (bar) bar.scrollIntoView({ block: "end", behavior: "smooth" });
+      return;
+    }
+    saved.open = false;
+    next.open = true;
+    next.scrollIntoView({ block: "start", behavior: "smooth" });
+  });
+
   /* Camera scanning where the browser has BarcodeDetector (Chrome on Android, …). */
   function cameraInit() {
     var button = document.querySelector("[data-camera-scan]");

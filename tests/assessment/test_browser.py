@@ -1,6 +1,7 @@
 """A grader on a 10-inch tablet: scan, receive, grade two items with taps only, complete."""
 
 import pytest
+from playwright.sync_api import expect
 
 from assessment.models import Inspection
 from tests.conftest import browser_login
@@ -9,8 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _grade_item_with_taps(page, panel, *, grade: str, checks: list[str]):
-    if panel.get_attribute("open") is None:
-        panel.locator("summary").tap()
+    # the item to grade is already open: the page opens the next one after each save
+    assert panel.get_attribute("open") is not None
     for label in checks:
         panel.locator("label.toggle.check", has_text=label).tap()
     panel.locator("label.toggle", has_text="As expected").tap()
@@ -44,8 +45,12 @@ def test_scan_receive_grade_two_items_and_complete_by_touch(
     _grade_item_with_taps(
         page, page.locator(f"#{line_ids[0]}"), grade="A", checks=["Unused", "Complete"]
     )
-    assert page.locator(f"#{line_ids[0]} [data-notice]").inner_text() == "Saved."
-    assert page.locator(f"#{line_ids[0]} [data-grade-chip]").inner_text() == "A"
+    # then the saved item folds away showing its grade, and the next item opens by itself
+    first_panel = page.locator(f"#{line_ids[0]}")
+    expect(first_panel.locator("[data-saved]")).to_have_text("Saved")
+    assert first_panel.locator("[data-grade-chip]").inner_text() == "A"
+    expect(first_panel).not_to_have_attribute("open", "")
+    expect(page.locator(f"#{line_ids[1]}")).to_have_attribute("open", "")
     assert page.get_by_role("button", name="Complete grading").is_disabled()
     _grade_item_with_taps(page, page.locator(f"#{line_ids[1]}"), grade="C", checks=["Damaged"])
     assert page.locator("[data-progress]").inner_text() == "2 of 2"

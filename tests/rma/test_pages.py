@@ -176,6 +176,30 @@ def test_an_order_with_nothing_returnable_says_so(client, customer, setup):
     assert "Nothing on this order can be returned right now." in text(resp)
     submit = client.post(f"/orders/{order.pk}/return/", {"kind": "standard", "action": "submit"})
     assert submit.status_code == 200 and ReturnRequest.objects.count() == 0
+    # and the choices and the review panel that could not be used are not offered
+    page = text(resp)
+    assert "What would you like to do?" not in page
+    assert "Review my return" not in page
+    assert 'name="action"' not in body(resp)
+    assert "Back to your orders" in page and "Find another order" in page
+
+
+@pytest.mark.parametrize("picks", [False, True])
+def test_no_template_comment_leaks_onto_the_pages(client, customer, order, setup, picks):
+    # The field include once opened with a two-line {# … #}, which Django prints as text.
+    first, _ = lines_of(order)
+    client.force_login(customer.user)
+    pages = [client.get("/returns/start/"), client.get(f"/orders/{order.pk}/return/")]
+    if picks:  # the form re-shown with a field error, and the quote
+        pages.append(client.post(f"/orders/{order.pk}/return/", form_data(order, {first: {}})))
+        pages.append(
+            client.post(f"/orders/{order.pk}/return/", form_data(order, {first: {"qty": 9}}))
+        )
+    for resp in pages:
+        assert resp.status_code == 200
+        html = body(resp)
+        assert "{#" not in html and "#}" not in html
+        assert "One form field" not in html
 
 
 def test_return_form_explains_lines_that_cannot_be_returned(client, customer, setup):
