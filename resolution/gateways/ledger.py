@@ -8,8 +8,6 @@ import time
 import uuid
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-
 from resolution.conf import setting
 from resolution.gateways.base import GatewayDeclined, GatewayResult, PaymentGateway
 from returns_portal.money import money
@@ -27,20 +25,24 @@ class LedgerGateway(PaymentGateway):
         if delay:  # lets tests and benchmarks stand in for a slow provider
             time.sleep(delay)
         amount = money(amount)
-        existing = GatewayLedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    existing = GatewayLedgerEntry.objects.create(
-                        idempotency_key=idempotency_key,
-                        reference=f"ldg_{uuid.uuid4().hex[:24]}",
-                        payment_reference=payment_reference,
-                        amount=amount,
-                        currency=currency,
-                    )
-                return GatewayResult(reference=existing.reference)
-            except IntegrityError:
-                existing = GatewayLedgerEntry.objects.get(idempotency_key=idempotency_key)
+        reference = f"ldg_{uuid.uuid4().hex[:24]}"
+        # INSERT … ON CONFLICT DO NOTHING, then read back: the key's first refund wins, a
+        # replay (or a racing duplicate) finds it; two round trips, no savepoint.
+        GatewayLedgerEntry.objects.bulk_create(
+            [
+                GatewayLedgerEntry(
+                    idempotency_key=idempotency_key,
+                    reference=reference,
+                    payment_reference=payment_reference,
+                    amount=amount,
+                    currency=currency,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        existing = GatewayLedgerEntry.objects.get(idempotency_key=idempotency_key)
+        if existing.reference == reference:
+            return GatewayResult(reference=reference)
         if existing.amount != amount or existing.currency != currency:
             raise GatewayDeclined(
                 f"Idempotency key {idempotency_key} was used for {existing.amount} "

@@ -9,6 +9,8 @@
 3. `movements_sweep` (beat) re-enqueues movements left pending, e.g. after a worker was killed.
 """
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
 import uuid
@@ -101,9 +103,26 @@ def refund_request(
     return existing
 
 
+# Set by `enqueue_held()`: movements are stored pending but not sent to the workers.
+_HELD: contextvars.ContextVar[bool] = contextvars.ContextVar("refund_enqueue_held", default=False)
+
+
+@contextlib.contextmanager
+def enqueue_held():
+    """Store movements without enqueueing them: the caller pays them itself (the demo, which
+    makes history rather than living it) or leaves them for `movements_sweep` to pick up."""
+    token = _HELD.set(True)
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 def _enqueue_on_commit(movement_id: int) -> None:
     from resolution.tasks import money_movement_execute as task
 
+    if _HELD.get():
+        return
     # robust: a broker hiccup must not undo the committed request; the sweeper retries it.
     transaction.on_commit(lambda: task.delay(movement_id), robust=True)
 

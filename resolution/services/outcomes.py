@@ -101,8 +101,10 @@ def refund_trigger_reached(*, return_id: int, trigger: str) -> None:
             outcome_issue(rr=rr, trigger=trigger)
 
 
-def return_resolve(*, return_id: int, actor=None) -> None:
-    """After grading: a disposition for every line, the outcome unless issued, → resolved."""
+def return_resolve(*, return_id: int, actor=None, notify: bool = True) -> None:
+    """After grading: a disposition for every line, the outcome unless issued, → resolved.
+
+    `notify=False` records the move without emailing the customer (demo history)."""
     with transaction.atomic():
         rr = _locked(return_id)
         if rr.status in (S.RESOLVED, S.CLOSED):
@@ -121,6 +123,7 @@ def return_resolve(*, return_id: int, actor=None) -> None:
             message=outcome_message(outcome),
             details=_details(outcome),
             expected_from=frozenset({S.GRADED}),
+            notify=notify,
         )
 
 
@@ -333,7 +336,9 @@ def _details(outcome: CustomerOutcome) -> dict:
 
 
 # --- Staff decisions -----------------------------------------------------------------------
-def return_no_refund(*, return_id: int, actor, reason: str, send_back: bool) -> ReturnRequest:
+def return_no_refund(
+    *, return_id: int, actor, reason: str, send_back: bool, notify: bool = True
+) -> ReturnRequest:
     """Received, but no refund (declined on inspection): record why and resolve the return.
 
     `send_back`: the items go back to the customer (no disposition); otherwise every line
@@ -394,6 +399,7 @@ def return_no_refund(*, return_id: int, actor, reason: str, send_back: bool) -> 
             message=outcome_message(outcome),
             details=_details(outcome),
             expected_from=frozenset({S.GRADED}),
+            notify=notify,
         )
 
 

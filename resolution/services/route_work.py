@@ -36,14 +36,21 @@ def cost_book(disposition: Disposition, part: str, kind: str, amount: Decimal, n
     amount = money(amount)
     if amount <= 0:
         return
-    CostEntry.objects.update_or_create(
-        source_key=f"disposition:{disposition.pk}:{part}",
-        defaults={
-            "return_request_id": disposition.return_request_id,
-            "kind": kind,
-            "amount": amount,
-            "note": note[:300],
-        },
+    # One upsert on the unique key: booked once, and a re-booking (a refurbishment's actual
+    # cost replacing nothing, an override re-routing) overwrites rather than duplicates.
+    CostEntry.objects.bulk_create(
+        [
+            CostEntry(
+                source_key=f"disposition:{disposition.pk}:{part}",
+                return_request_id=disposition.return_request_id,
+                kind=kind,
+                amount=amount,
+                note=note[:300],
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["source_key"],
+        update_fields=["return_request", "kind", "amount", "note"],
     )
 
 
@@ -127,6 +134,9 @@ def _restock(d: Disposition, *, product: Product, grade, config: DispositionSett
 
 def _stock_unit(*, product: Product, condition: str, grade) -> StockUnit:
     lookup = {"product": product, "condition": condition, "grade": grade}
+    found = StockUnit.objects.filter(**lookup).first()
+    if found is not None:  # the common case: no savepoint needed
+        return found
     try:
         with transaction.atomic():
             unit, _ = StockUnit.objects.get_or_create(**lookup)
