@@ -7,6 +7,10 @@
 - bulk: one `label_batch_run` over BENCH_LABELS_BULK returns (the Celery task's code path,
   in-process), including per-label progress updates and the final zip.
 
+The machine is shared, so the bare reference is timed three times (before single, between
+single and bulk, after bulk) and each path is compared with the mean of the two bare runs
+around it: a load spike then moves both sides of a ratio, not one.
+
 Run: `python -m bench labels` (PostgreSQL, scratch database rp_bench_labels; BENCH_PG
 overrides the server URL).
 """
@@ -20,7 +24,7 @@ from bench.harness import database_fresh, report
 DB = "rp_bench_labels"
 SINGLE = int(os.environ.get("BENCH_LABELS_SINGLE", "40"))
 BULK = int(os.environ.get("BENCH_LABELS_BULK", "200"))
-BARE = int(os.environ.get("BENCH_LABELS_BARE", "40"))
+BARE = int(os.environ.get("BENCH_LABELS_BARE", "20"))  # per bracket, three brackets
 
 
 def _seed(n: int) -> list[int]:
@@ -117,38 +121,48 @@ def main() -> None:
     single_ids, bulk_ids = ids[:SINGLE], ids[SINGLE:]
 
     label_create(return_id=single_ids[0])  # warm up fonts and templates
-    start = time.perf_counter()
-    for return_id in single_ids[1:]:
-        label_create(return_id=return_id)
-    single = (SINGLE - 1) / (time.perf_counter() - start)
-
     shipment = Shipment.objects.select_related(
         "return_request__customer", "return_request__order", "destination"
     ).get(return_request_id=single_ids[0])
     html = label_html(
         shipment=shipment, return_request=shipment.return_request, lines=_lines(single_ids[0])
     )
+
+    def bare_rate() -> float:
+        start = time.perf_counter()
+        for _ in range(BARE):
+            HTML(string=html).write_pdf()
+        return BARE / (time.perf_counter() - start)
+
+    HTML(string=html).write_pdf()  # warm up the reference too
+    bare_before = bare_rate()
     start = time.perf_counter()
-    for _ in range(BARE):
-        HTML(string=html).write_pdf()
-    bare = BARE / (time.perf_counter() - start)
+    for return_id in single_ids[1:]:
+        label_create(return_id=return_id)
+    single = (SINGLE - 1) / (time.perf_counter() - start)
+    bare_between = bare_rate()
 
     batch = LabelBatch.objects.create(return_ids=bulk_ids, total=len(bulk_ids))
     start = time.perf_counter()
     batch = label_batch_run(batch_id=batch.pk)
     bulk_wall = time.perf_counter() - start
     bulk = batch.done / bulk_wall
+    bare_after = bare_rate()
+    bare_single = (bare_before + bare_between) / 2
+    bare_bulk = (bare_between + bare_after) / 2
 
     report(
         "Return labels (PostgreSQL, in-process, one core)",
         {
-            "bare WeasyPrint write_pdf, labels/s": round(bare, 1),
+            "bare WeasyPrint write_pdf, labels/s (before/between/after)": " / ".join(
+                f"{r:.1f}" for r in (bare_before, bare_between, bare_after)
+            ),
             "single label_create, labels/s": round(single, 1),
             f"bulk batch of {len(bulk_ids)}, labels/s": round(bulk, 1),
             f"bulk batch of {len(bulk_ids)}, seconds": round(bulk_wall, 1),
             "bulk failed": batch.failed,
-            "single / bare": round(single / bare, 2),
-            "bulk / bare": round(bulk / bare, 2),
+            "single / bare": round(single / bare_single, 2),
+            "bulk / bare": round(bulk / bare_bulk, 2),
         },
     )
 

@@ -162,10 +162,10 @@ def _address_of(obj, name: str) -> PostalAddress:
     )
 
 
-def _shipment_locked(return_id: int) -> Shipment:
+def _shipment_locked(return_id: int, related: tuple[str, ...] = ()) -> Shipment:
     shipment = (
-        Shipment.objects.select_for_update()
-        .select_related("destination")
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("destination", *related)
         .filter(return_request_id=return_id)
         .first()
     )
@@ -184,21 +184,26 @@ def _label_cost_record(*, shipment: Shipment, return_request: ReturnRequest, act
         )
     else:
         note = f"{shipment.carrier} {shipment.service}; prepaid by the merchant"
-    CostEntry.objects.get_or_create(
-        source_key=f"label:{shipment.pk}",
-        defaults={
-            "return_request": return_request,
-            "kind": CostEntry.Kind.LABEL,
-            "amount": shipment.cost,
-            "note": note[:300],
-            "created_by": actor if getattr(actor, "is_authenticated", False) else None,
-        },
+    # one INSERT that the unique source_key makes a no-op the second time
+    CostEntry.objects.bulk_create(
+        [
+            CostEntry(
+                source_key=f"label:{shipment.pk}",
+                return_request=return_request,
+                kind=CostEntry.Kind.LABEL,
+                amount=shipment.cost,
+                note=note[:300],
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        ],
+        ignore_conflicts=True,
     )
 
 
 def _carrier_shipment_create(
     *, shipment: Shipment, return_request: ReturnRequest, actor, actor_kind
-) -> None:
+) -> list[str]:
+    """Buy the label from the carrier and issue it; returns the shipment fields to save."""
     if return_request.status not in (S.APPROVED, S.LABEL_ISSUED):
         raise Conflict(
             f"A label can only be made for an approved return; this one is "
@@ -219,16 +224,6 @@ def _carrier_shipment_create(
     shipment.cost = money(created.cost)
     shipment.status = Shipment.Status.LABEL_CREATED
     shipment.label_created_at = timezone.now()
-    shipment.save(
-        update_fields=[
-            "carrier",
-            "service",
-            "tracking_number",
-            "cost",
-            "status",
-            "label_created_at",
-        ]
-    )
     if return_request.status == S.APPROVED:
         return_transition(
             return_id=return_request.pk,
@@ -240,6 +235,7 @@ def _carrier_shipment_create(
             expected_from=frozenset({S.APPROVED}),
         )
     _label_cost_record(shipment=shipment, return_request=return_request, actor=actor)
+    return ["carrier", "service", "tracking_number", "cost", "status", "label_created_at"]
 
 
 def label_create(
@@ -249,7 +245,10 @@ def label_create(
     from rma.shipping.labels import label_html, pdf_from_html
 
     with transaction.atomic():
-        shipment = _shipment_locked(return_id)
+        # one locked read brings the return, customer and order the label prints
+        shipment = _shipment_locked(
+            return_id, related=("return_request__customer", "return_request__order")
+        )
         _refuse_if_voided(shipment)
         if shipment.label_payer == LabelPayer.OWN_CARRIER:
             raise DomainError(
@@ -259,18 +258,17 @@ def label_create(
             raise DomainError("This return needs no parcel, so it has no label.")
         if shipment.tracking_number and shipment.label_pdf:
             return shipment
-        return_request = ReturnRequest.objects.select_related("customer", "order").get(pk=return_id)
+        return_request = shipment.return_request
+        changed = ["label_pdf"]
         if not shipment.tracking_number:
-            _carrier_shipment_create(
+            changed += _carrier_shipment_create(
                 shipment=shipment, return_request=return_request, actor=actor, actor_kind=actor_kind
             )
-        pdf = pdf_from_html(
-            label_html(shipment=shipment, return_request=return_request, lines=_lines(return_id))
-        )
+        pdf = pdf_from_html(label_html(shipment=shipment, return_request=return_request))
         shipment.label_pdf.save(
             f"label-{shipment.pk}-{shipment.tracking_number}.pdf", ContentFile(pdf), save=False
         )
-        shipment.save(update_fields=["label_pdf"])
+        shipment.save(update_fields=changed)
     return shipment
 
 
