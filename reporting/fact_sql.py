@@ -20,6 +20,7 @@ from reporting.models import (
     LineDaily,
     MixDaily,
     ProductDaily,
+    ProductRunning,
     ReturnFact,
     SalesDaily,
     SegmentDaily,
@@ -268,7 +269,11 @@ def product_totals_sql(start, end, zone: str) -> tuple[str, list]:
         )
     )
     sums = ", ".join(f"SUM({name})" for name in TOTALS)
-    select = f"SELECT {keys}, {sums} FROM ({parts}) parts GROUP BY {keys}"
+    # One row per day × product even if a product moved supplier between two statements.
+    select = (
+        "SELECT day, product_id, MAX(supplier_id), MAX(category_id), "
+        f"{sums} FROM ({parts}) parts GROUP BY day, product_id"
+    )
     params = [*on_day_params, start, end, start, end, start, end]
     return _insert(ProductDaily, [*keys.split(", "), *TOTALS], select), params
 
@@ -297,22 +302,46 @@ def mix_sql(start, end, zone: str) -> tuple[str, list]:
 
 
 def cycles_sql(start, end, zone: str) -> tuple[str, list]:
-    keys = "day, supplier_id, category_id"
     parts, params = [], []
     for name, (a, b) in CYCLES.items():
         parts.append(
-            f"SELECT {keys}, %s AS cycle, {_seconds_between(a, b)} AS seconds"
+            f"SELECT day, %s AS cycle, {_seconds_between(a, b)} AS seconds"
             f" FROM {_t(ReturnFact)} WHERE day >= %s AND day <= %s"
             f" AND {a} IS NOT NULL AND {b} IS NOT NULL"
         )
         params += [name, start, end]
     # 0.1 h buckets, halves rounded up: the p90 read off them is the duration to 0.1 h.
     select = f"""
-        SELECT {keys}, cycle, FLOOR(seconds / 360.0 + 0.5), COUNT(*), SUM(seconds)
-        FROM ({" UNION ALL ".join(parts)}) c GROUP BY 1, 2, 3, 4, 5
+        SELECT day, cycle, FLOOR(seconds / 360.0 + 0.5), COUNT(*), SUM(seconds)
+        FROM ({" UNION ALL ".join(parts)}) c GROUP BY 1, 2, 3
     """
-    columns = [*keys.split(", "), "cycle", "tenth_hours", "returns", "seconds"]
+    columns = ["day", "cycle", "tenth_hours", "returns", "seconds"]
     return _insert(CycleDaily, columns, select), params
+
+
+RUNNING = ("line_returns", "returned_units", "sold_units")
+
+
+def running_sql(start, zone: str) -> tuple[str, list]:
+    """ProductRunning from `start` on: the last total before it plus a running sum."""
+    run = _t(ProductRunning)
+    base = f"""
+        (SELECT r.product_id, {", ".join(f"r.{c}" for c in RUNNING)}
+         FROM {run} r JOIN (SELECT product_id, MAX(day) AS day FROM {run}
+                            WHERE day < %s GROUP BY product_id) last
+           ON last.product_id = r.product_id AND last.day = r.day) b"""
+    sums = ", ".join(
+        f"COALESCE(b.{c}, 0) + SUM(d.{c}) OVER (PARTITION BY d.product_id ORDER BY d.day"
+        " ROWS UNBOUNDED PRECEDING)"
+        for c in RUNNING
+    )
+    select = f"""
+        SELECT d.day, d.product_id, d.supplier_id, d.category_id, {sums}
+        FROM {_t(ProductDaily)} d LEFT JOIN {base} ON b.product_id = d.product_id
+        WHERE d.day >= %s AND d.product_id IS NOT NULL
+    """
+    columns = ["day", "product_id", "supplier_id", "category_id", *RUNNING]
+    return _insert(ProductRunning, columns, select), [start, start]
 
 
 # (model, builder, bounds) in dependency order: facts from timestamps, summaries from days.

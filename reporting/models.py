@@ -55,7 +55,7 @@ class ReturnFact(models.Model):
     Product, supplier and category are those of the return's first line.
     """
 
-    return_id = models.IntegerField(unique=True)
+    return_id = models.IntegerField(primary_key=True)
     day = models.DateField(db_index=True)
     kind = models.CharField(max_length=20)
     status = models.CharField(max_length=20)
@@ -81,6 +81,7 @@ class ReturnFact(models.Model):
 
     class Meta:
         indexes = [
+            models.Index(fields=["supplier_id", "day"]),
             models.Index(fields=["product_id", "day"]),
             # Only returns still moving through a stage: the stage-breach list reads these.
             models.Index(
@@ -181,15 +182,14 @@ class MixDaily(models.Model):
 
 
 class CycleDaily(models.Model):
-    """Histogram of cycle times per day × supplier × category, in 0.1 h buckets.
+    """Histogram of cycle times per day over all returns, in 0.1 h buckets.
 
     Averages come from `seconds`; the p90 is read off the cumulative counts, which gives
-    the exact duration rounded to 0.1 h (the precision the dashboard shows).
+    the exact duration rounded to 0.1 h (the precision the dashboard shows). Filtered
+    pages bucket the (fewer) matching ReturnFact rows the same way instead.
     """
 
     day = models.DateField()
-    supplier_id = models.IntegerField(null=True)
-    category_id = models.IntegerField(null=True)
     cycle = models.CharField(max_length=30)
     tenth_hours = models.IntegerField()
     returns = models.IntegerField(default=0)
@@ -197,6 +197,25 @@ class CycleDaily(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["day", "cycle"])]
+
+
+class ProductRunning(models.Model):
+    """Running totals per product up to and including `day`, one row per ProductDaily row.
+
+    A range's totals for every product are two index probes per product (the last row on
+    or before its end minus the last row before its start), whatever the range's length.
+    """
+
+    day = models.DateField()
+    product_id = models.IntegerField()
+    supplier_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    line_returns = models.IntegerField(default=0)
+    returned_units = models.IntegerField(default=0)
+    sold_units = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["product_id", "day"]), models.Index(fields=["day"])]
 
 
 class RollupState(models.Model):

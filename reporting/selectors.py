@@ -1,8 +1,8 @@
 """Dashboard reads. Everything here reads the rollup tables, never the raw return rows.
 
 Pages sum the small per-day summaries (SegmentDaily, MixDaily, CycleDaily; ProductDaily
-when a product is picked or products are listed), so a 90-day page is a few index range
-scans over a few thousand rows, whatever the number of returns.
+when a product is picked) and read per-product totals off ProductRunning, so a 90-day page
+is a few index scans over a few thousand rows, whatever the number of returns.
 """
 
 import datetime as dt
@@ -12,7 +12,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from catalog.models import Batch, Category, Product, Supplier
@@ -25,6 +25,7 @@ from reporting.models import (
     LineDaily,
     MixDaily,
     ProductDaily,
+    ProductRunning,
     ReturnFact,
     SegmentDaily,
     SpikeAlert,
@@ -118,22 +119,63 @@ def filters_default(today: dt.date | None = None) -> Filters:
     return Filters(start=today - dt.timedelta(days=89), end=today)
 
 
-def _rates(key: str, names: dict, filters: Filters, link_param: str | None, codes: dict):
-    source = ProductDaily.objects.filter(filters.q()) if key == "product_id" else filters.totals()
-    grouped = (
-        source.exclude(**{key: None})
+def _grouped_rates(key: str, filters: Filters) -> list[dict]:
+    return list(
+        filters.totals()
+        .exclude(**{key: None})
         .values(key)
         .annotate(returns=Sum("line_returns"), units=Sum("returned_units"), sold=Sum("sold_units"))
-        .filter(Q(returns__gt=0) | Q(sold__gt=0))
         .order_by()
     )
+
+
+def _product_rates(filters: Filters) -> list[dict]:
+    """Per-product totals over the range from ProductRunning: end row minus pre-start row."""
+
+    def last_row(**day):
+        rows = ProductRunning.objects.filter(product_id=OuterRef("pk"), **day)
+        return Subquery(rows.order_by("-day").values("pk")[:1])
+
+    products = Product.objects.all()
+    if filters.product_id:
+        products = products.filter(pk=filters.product_id)
+    if filters.supplier_id:
+        products = products.filter(supplier_id=filters.supplier_id)
+    if filters.category_id:
+        products = products.filter(category_id=filters.category_id)
+    ends = list(
+        products.annotate(
+            at_end=last_row(day__lte=filters.end), before=last_row(day__lt=filters.start)
+        )
+        .filter(at_end__isnull=False)
+        .values_list("pk", "at_end", "before")
+    )
+    running = ProductRunning.objects.in_bulk([i for _, *ids in ends for i in ids if i])
+    zero = ProductRunning()
+    out = []
+    for product_id, at_end, before in ends:
+        end_row, start_row = running[at_end], running.get(before, zero)
+        out.append(
+            {
+                "product_id": product_id,
+                "returns": end_row.line_returns - start_row.line_returns,
+                "units": end_row.returned_units - start_row.returned_units,
+                "sold": end_row.sold_units - start_row.sold_units,
+            }
+        )
+    return out
+
+
+def _rates(key: str, names: dict, filters: Filters, link_param: str | None, codes: dict):
+    grouped = _product_rates(filters) if key == "product_id" else _grouped_rates(key, filters)
     rows = []
     for r in grouped:
+        if not (r["returns"] or r["sold"]):
+            continue
         rate = kpis.return_rate(returned_units=r["units"], sold_units=r["sold"])
         ident = r[key]
-        rows.append(
-            (names.get(ident, str(ident)), r["returns"], r["units"], r["sold"], rate, ident)
-        )
+        name = names.get(ident, str(ident))
+        rows.append((name, r["returns"], r["units"], r["sold"], rate, ident))
     rows.sort(key=lambda row: (-(row[4] or Decimal(-1)), row[0]))
     drill_codes = filters.drill_codes() if link_param else {}
     links = [
@@ -241,10 +283,11 @@ def cycles(filters: Filters) -> dict[str, tuple[Decimal | None, Decimal | None, 
     """Average and p90 (to 0.1 h) of each cycle over the returns of the filtered days."""
     buckets = {name: {} for name in CYCLES}
     seconds = dict.fromkeys(CYCLES, 0.0)
-    if filters.product_id:
-        # One product: few enough fact rows to bucket here, the same way CycleDaily does.
+    if filters.product_id or filters.supplier_id or filters.category_id:
+        # A slice: bucket its ReturnFact rows here, the same way CycleDaily does.
         fields = sorted({f for pair in CYCLES.values() for f in pair})
-        for fact in ReturnFact.objects.filter(filters.q()).values(*fields):
+        for fact in ReturnFact.objects.filter(filters.q()).values_list(*fields):
+            fact = dict(zip(fields, fact, strict=True))
             for name, (start, end) in CYCLES.items():
                 if fact[start] is not None and fact[end] is not None:
                     took = fact[end] - fact[start]
@@ -253,7 +296,7 @@ def cycles(filters: Filters) -> dict[str, tuple[Decimal | None, Decimal | None, 
                     seconds[name] += took.total_seconds()
     else:
         rows = (
-            CycleDaily.objects.filter(filters.q(with_product=False))
+            CycleDaily.objects.filter(day__gte=filters.start, day__lte=filters.end)
             .values("cycle", "tenth_hours")
             .annotate(n=Sum("returns"), s=Sum("seconds"))
             .order_by()
