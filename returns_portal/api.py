@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import authentication, exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from returns_portal.errors import DomainError
 
@@ -42,4 +41,8 @@ def exception_handler(exc, context):
         if hasattr(exc, "message_dict"):
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
         return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+    # Imported here: settings name classes of this module (TokenAuthentication) that DRF
+    # imports while `rest_framework.views` itself is still being imported.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)
