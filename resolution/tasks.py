@@ -25,6 +25,18 @@ def money_movement_execute(movement_id: int) -> str | None:
     return movement.status if movement is not None else None
 
 
+@shared_task(
+    name="resolution.tasks.money_movements_execute",
+    acks_late=True,  # killed mid-batch: redelivered; paid ones are skipped, the one in flight
+    reject_on_worker_lost=True,  # replays its idempotency key at the gateway
+)
+def money_movements_execute(movement_ids: list[int]) -> dict[str, int]:
+    """Pay the movements one transaction requested (see `money_movements_pay`)."""
+    from resolution.services.movements import money_movements_pay
+
+    return money_movements_pay(movement_ids=[int(i) for i in movement_ids])
+
+
 @shared_task(name="resolution.tasks.refunds_sweep")
 def refunds_sweep(older_than_minutes: float | None = None) -> int:
     """Beat, every 5 minutes: re-enqueue movements stuck in pending."""

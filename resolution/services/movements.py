@@ -2,10 +2,11 @@
 
 1. `refund_request` stores a pending MoneyMovement whose idempotency key names its cause
    (unique constraint: one cause, one movement) and enqueues the task on commit.
-2. The task calls `money_movement_execute`, which locks the row, skips anything not pending,
-   and asks the gateway with the same key — so a retry after a crash, a duplicate delivery or
-   the sweeper's re-enqueue can never pay twice: the gateway answers a replayed key with the
-   first refund, and our row records it once.
+   The movements one transaction requested go out as one task message (`_CommitBatch`).
+2. The task calls `money_movement_execute` per movement, which locks the row, skips anything
+   not pending, and asks the gateway with the same key — so a retry after a crash, a
+   duplicate delivery or the sweeper's re-enqueue can never pay twice: the gateway answers a
+   replayed key with the first refund, and our row records it once.
 3. `movements_sweep` (beat) re-enqueues movements left pending, e.g. after a worker was killed.
 """
 
@@ -16,7 +17,7 @@ import logging
 import uuid
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from resolution.gateways import GatewayDeclined, GatewayError, default_gateway_name, gateway_for
@@ -84,16 +85,16 @@ def refund_request(
         "due_on": due_on or refund_due_on(start=timezone.localdate()),
         "created_by": actor if getattr(actor, "is_authenticated", False) else None,
     }
-    existing = M.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                movement = M.objects.create(idempotency_key=idempotency_key, **values)
-        except IntegrityError:
-            existing = M.objects.get(idempotency_key=idempotency_key)
-        else:
-            _enqueue_on_commit(movement.pk)
-            return movement
+    candidate = M(idempotency_key=idempotency_key, **values)
+    # INSERT … ON CONFLICT DO NOTHING, then read the key back: two round trips and no
+    # savepoint. A concurrent request for the same cause waits for the first to commit and
+    # then finds its row. Ours if it carries our creation time; should two requests ever
+    # share one, both enqueue — harmless, paying checks the row's state under its lock.
+    M.objects.bulk_create([candidate], ignore_conflicts=True)
+    existing = M.objects.get(idempotency_key=idempotency_key)
+    if existing.created_at == candidate.created_at:
+        _enqueue_on_commit(existing.pk)
+        return existing
     if (existing.customer_id, existing.amount, existing.kind) != (customer_id, amount, kind):
         raise Conflict(
             f"{idempotency_key} was already used for {existing.amount} {existing.currency} "
@@ -118,13 +119,54 @@ def enqueue_held():
         _HELD.reset(token)
 
 
-def _enqueue_on_commit(movement_id: int) -> None:
-    from resolution.tasks import money_movement_execute as task
+ENQUEUE_CHUNK = 100  # movement ids per task message
 
+
+class _CommitBatch:
+    """The movements requested at one savepoint level of one transaction: one task message
+    (per ENQUEUE_CHUNK ids) on commit instead of one per movement.
+
+    Keyed by the savepoint stack, so the batch is dropped exactly when Django drops an
+    on-commit callback registered there (a rolled-back savepoint takes its ids with it).
+    """
+
+    def __init__(self, batches: dict, key: tuple):
+        self.batches, self.key, self.ids, self.sent = batches, key, [], False
+
+    def send(self) -> None:
+        self.sent = True
+        if self.batches.get(self.key) is self:
+            del self.batches[self.key]
+        _send(self.ids)
+
+    def open_in(self, connection) -> bool:
+        """Still waiting for its commit (not sent, not dropped with a rolled-back block)."""
+        return not self.sent and any(f == self.send for _, f, _ in connection.run_on_commit)
+
+
+def _send(ids: list[int]) -> None:
+    from resolution.tasks import money_movements_execute as task
+
+    for first in range(0, len(ids), ENQUEUE_CHUNK):
+        task.delay(ids[first : first + ENQUEUE_CHUNK])
+
+
+def _enqueue_on_commit(movement_id: int) -> None:
     if _HELD.get():
         return
-    # robust: a broker hiccup must not undo the committed request; the sweeper retries it.
-    transaction.on_commit(lambda: task.delay(movement_id), robust=True)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _send([movement_id])  # autocommit: the row is committed already
+        return
+    batches = connection.__dict__.setdefault("_money_movement_batches", {})
+    key = tuple(connection.savepoint_ids)
+    batch = batches.get(key)
+    # A batch whose callback is gone (its transaction ended) must not swallow new ids.
+    if batch is None or not batch.open_in(connection):
+        batch = batches[key] = _CommitBatch(batches, key)
+        # robust: a broker hiccup must not undo the committed request; the sweeper retries it.
+        transaction.on_commit(batch.send, robust=True)
+    batch.ids.append(movement_id)
 
 
 def money_movement_execute(*, movement_id: int) -> MoneyMovement | None:
@@ -162,6 +204,35 @@ def money_movement_execute(*, movement_id: int) -> MoneyMovement | None:
     if transient is not None:
         raise transient
     return movement
+
+
+def money_movements_pay(*, movement_ids: list[int]) -> dict[str, int]:
+    """Pay a batch, each movement in its own transaction through `money_movement_execute`.
+
+    A transient gateway error hands that one movement to the single-movement task, which
+    retries it with backoff; the rest of the batch goes on. Ids that no longer exist (a
+    rolled-back request) are skipped.
+    """
+    from resolution.tasks import money_movement_execute as retry_task
+
+    counts = {"succeeded": 0, "failed": 0, "retrying": 0, "busy": 0, "missing": 0}
+    for movement_id in movement_ids:
+        try:
+            movement = money_movement_execute(movement_id=movement_id)
+        except NotFound:
+            counts["missing"] += 1
+            continue
+        except GatewayError:
+            retry_task.apply_async(args=[movement_id], countdown=2)
+            counts["retrying"] += 1
+            continue
+        if movement is None:  # another worker holds it and finishes it
+            counts["busy"] += 1
+        elif movement.status == M.Status.PENDING:
+            counts["retrying"] += 1
+        else:
+            counts[movement.status] += 1
+    return counts
 
 
 def _pay(movement: MoneyMovement) -> str:
@@ -225,16 +296,13 @@ def _failed(movement: MoneyMovement, error: str) -> None:
 
 def movements_sweep(*, older_than: dt.timedelta) -> list[int]:
     """Re-enqueue movements still pending after `older_than` (lost message, killed worker)."""
-    from resolution.tasks import money_movement_execute as task
-
     cutoff = timezone.now() - older_than
     ids = list(
         M.objects.filter(status=M.Status.PENDING, created_at__lte=cutoff)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for movement_id in ids:
-        task.delay(movement_id)
+    _send(ids)
     return ids
 
 
