@@ -324,6 +324,17 @@ def exceptions_open_count() -> int:
     return ParcelException.objects.filter(status=ParcelException.Status.OPEN).count()
 
 
+def receiving_at_dock(*, limit: int = 12) -> list[ReturnRequest]:
+    """Parcels the carrier says reached a warehouse but nobody has received yet: a grader
+    with neither a hand scanner nor a camera can pick the one in hand from this list."""
+    return list(
+        ReturnRequest.objects.filter(status="delivered", shipment__destination__kind="warehouse")
+        .select_related("customer", "shipment")
+        .annotate(line_count=Count("lines"))
+        .order_by("status_changed_at", "pk")[:limit]
+    )
+
+
 def receiving_recent(*, limit: int = 12) -> list[ReturnRequest]:
     """Returns in the warehouse now (received, not yet graded): what is on the benches."""
     return list(

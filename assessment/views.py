@@ -60,6 +60,7 @@ def receiving(request):
             "code": selectors.scan_code_normalize(code)[:60],
             "error": error,
             "on_bench": selectors.receiving_recent(),
+            "at_dock": selectors.receiving_at_dock(),
             "open_exceptions": selectors.exceptions_open_count(),
             "qc_waiting": selectors.qc_queue_count(user=request.user),
         },

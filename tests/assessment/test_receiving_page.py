@@ -1,6 +1,7 @@
-"""Photos on the warehouse pages: the customer's, the grader's and the parcel's are shown
-through permission-checked views (media files are not served publicly), and the claim says
-which variant an exchange is for."""
+"""What the tablet audit found on the receiving pages: photos (the customer's, the grader's
+and the parcel's) come through permission-checked views because media files are not served;
+the claim names the exchange variant; the lists say how far grading got and offer the parcels
+at the dock to a grader without a scanner; minutes show as a plain number."""
 
 import io
 
@@ -146,3 +147,40 @@ def test_saved_minutes_are_a_plain_number_in_the_input(client, grader, delivered
     page = client.get(f"/warehouse/returns/{delivered_return.pk}/").content.decode()
     assert 'name="minutes_spent" value="2.50"' in page
     assert 'name="minutes_spent" value="0"' in page  # the other item, untouched
+
+
+def test_parcels_at_the_dock_can_be_picked_by_a_tap(client, grader, delivered_return, order):
+    from rma.shipping.models import Shipment
+    from tests.factories import DestinationFactory, OrderFactory, OrderLineFactory
+    from tests.factories import warehouse_return_make as make
+
+    # given a delivered return addressed to the warehouse, and one sent to a supplier
+    Shipment.objects.create(
+        return_request=delivered_return,
+        destination=DestinationFactory(kind="warehouse"),
+        label_payer="merchant",
+        status="delivered",
+        tracking_number="1ZDOCK0000001",
+    )
+    other = OrderFactory(customer=order.customer)
+    OrderLineFactory(order=other, line_number=1)
+    to_supplier = make(order=other, status="delivered")
+    Shipment.objects.create(
+        return_request=to_supplier,
+        destination=DestinationFactory(kind="supplier"),
+        label_payer="merchant",
+        status="delivered",
+        tracking_number="1ZSUPP0000001",
+    )
+    client.force_login(grader)
+    # when a grader without a scanner opens the receiving page
+    page = client.get("/warehouse/").content.decode()
+    # then the warehouse's parcel is a link to its return, the supplier's is not listed
+    assert f'href="/warehouse/returns/{delivered_return.pk}/"' in page
+    assert "1ZDOCK0000001" in page and "2 items" in page
+    assert f'href="/warehouse/returns/{to_supplier.pk}/"' not in page
+    # and once received it moves from the dock to the benches
+    parcel_receive(return_id=delivered_return.pk, actor=grader)
+    page = client.get("/warehouse/").content.decode()
+    assert "1ZDOCK0000001" not in page
+    assert "0 of 2 graded" in page

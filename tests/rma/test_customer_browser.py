@@ -139,3 +139,46 @@ def test_signed_in_customer_adds_a_photo_and_submits_it_once(
     # (lazy-loaded: wait until the browser has decoded it, then check it is her 16×16 picture)
     page.wait_for_function("document.querySelector('.photos img').complete")
     assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 16
+
+
+def test_the_return_form_reads_well_on_a_phone(live_server, phone_page, order, reasons, policy):
+    """What the audit found at 390 px: no stray template text, amounts on one line, the
+    step titles inside their cards and a one-row top bar."""
+    page = phone_page
+    first, second = order.lines.order_by("line_number")
+    for line, name in ((first, "Insulated Bottle"), (second, "Merino Wool Hoodie")):
+        line.product.name = name  # names long enough to squeeze the amounts' column
+        line.product.save(update_fields=["name"])
+    # given alice signed in, previewing a two-item return for store credit
+    browser_login(page, live_server, "alice")
+    page.goto(f"{live_server.url}/orders/{order.pk}/return/")
+    for line in (first, second):
+        page.locator(f"#id_line_{line.pk}_pick").check()
+        page.locator(f"#id_line_{line.pk}_reason").select_option("changed-mind")
+    page.get_by_label("Store credit (+10%)").check()
+    quote = page.locator("#quote")
+    expect(quote.get_by_test_id("expected-amount")).to_be_visible()
+    # then no template comment is printed on the page
+    assert "{#" not in page.inner_text("main")
+    # and every amount sits on one line (a wrapped "−$4.00" would be twice as tall)
+    lines = page.eval_on_selector_all(
+        "#quote .num",
+        """els => els.map(e => {
+            const range = document.createRange();
+            range.selectNodeContents(e);
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return [e.textContent.trim(), tops.size];
+        })""",
+    )
+    assert lines and all(n == 1 for _, n in lines), lines
+    # and each step's title lies inside its card
+    outside = page.eval_on_selector_all(
+        "fieldset.card",
+        # a legend on the border starts where the fieldset's box starts; inside, below it
+        "fs => fs.filter(f => f.querySelector('legend').getBoundingClientRect().top"
+        " <= f.getBoundingClientRect().top).map(f => f.querySelector('legend').textContent)",
+    )
+    assert outside == []
+    # and the top bar is one row, and nothing is wider than the phone
+    assert page.locator("header.topbar").bounding_box()["height"] < 64
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

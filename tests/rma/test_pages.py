@@ -559,6 +559,17 @@ def test_review_queue_shows_rules_and_approves_with_a_reason(client, manager, pe
     assert "Nothing waiting for review." in text(resp)
 
 
+def test_review_card_says_how_long_the_return_has_waited(client, manager, pending):
+    # given a request filed three days ago
+    ReturnRequest.objects.filter(pk=pending.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=3, hours=2)
+    )
+    client.force_login(manager)
+    # when a manager opens the queue, then the card says how long it has waited
+    page = text(client.get("/staff/review/"))
+    assert "waiting 3\xa0days, 2\xa0hours" in page or "waiting 3 days, 2 hours" in page
+
+
 def test_review_needs_a_reason_and_declines(client, manager, pending):
     client.force_login(manager)
     resp = client.post(f"/staff/review/{pending.pk}/decide/", {"action": "decline", "reason": ""})
