@@ -4,12 +4,13 @@
   already embedded): the floor any label path pays.
 - single: `label_create` per return (carrier call, DB row lock, status transition + audit
   event, cost entry, barcode/QR SVGs, template, WeasyPrint, storage write).
-- bulk: one `label_batch_run` over BENCH_LABELS_BULK returns (the Celery task's code path,
+- bulk: `label_batch_run` over BENCH_LABELS_BULK returns (the Celery task's code path,
   in-process), including per-label progress updates and the final zip.
 
-The machine is shared, so the bare reference is timed three times (before single, between
-single and bulk, after bulk) and each path is compared with the mean of the two bare runs
-around it: a load spike then moves both sides of a ratio, not one.
+The machine is shared and its load swings, so the reference is timed interleaved with the
+path it is compared with: one bare render after each single label, and after each of the
+BENCH_LABELS_BULK_BATCHES bulk batches as many bare renders as that batch made labels. A load
+spike then slows both sides of a ratio, not one.
 
 Run: `python -m bench labels` (PostgreSQL, scratch database rp_bench_labels; BENCH_PG
 overrides the server URL).
@@ -24,7 +25,7 @@ from bench.harness import database_fresh, report
 DB = "rp_bench_labels"
 SINGLE = int(os.environ.get("BENCH_LABELS_SINGLE", "40"))
 BULK = int(os.environ.get("BENCH_LABELS_BULK", "200"))
-BARE = int(os.environ.get("BENCH_LABELS_BARE", "20"))  # per bracket, three brackets
+BULK_BATCHES = int(os.environ.get("BENCH_LABELS_BULK_BATCHES", "4"))
 
 
 def _seed(n: int) -> list[int]:
@@ -128,41 +129,46 @@ def main() -> None:
         shipment=shipment, return_request=shipment.return_request, lines=_lines(single_ids[0])
     )
 
-    def bare_rate() -> float:
+    def bare_seconds(n: int) -> float:
         start = time.perf_counter()
-        for _ in range(BARE):
+        for _ in range(n):
             HTML(string=html).write_pdf()
-        return BARE / (time.perf_counter() - start)
+        return time.perf_counter() - start
 
-    HTML(string=html).write_pdf()  # warm up the reference too
-    bare_before = bare_rate()
-    start = time.perf_counter()
+    bare_seconds(1)  # warm up the reference too
+    # single: each label_create is followed by one bare render
+    single_time = single_bare = 0.0
     for return_id in single_ids[1:]:
+        start = time.perf_counter()
         label_create(return_id=return_id)
-    single = (SINGLE - 1) / (time.perf_counter() - start)
-    bare_between = bare_rate()
+        single_time += time.perf_counter() - start
+        single_bare += bare_seconds(1)
+    single, bare_for_single = (SINGLE - 1) / single_time, (SINGLE - 1) / single_bare
 
-    batch = LabelBatch.objects.create(return_ids=bulk_ids, total=len(bulk_ids))
-    start = time.perf_counter()
-    batch = label_batch_run(batch_id=batch.pk)
-    bulk_wall = time.perf_counter() - start
-    bulk = batch.done / bulk_wall
-    bare_after = bare_rate()
-    bare_single = (bare_before + bare_between) / 2
-    bare_bulk = (bare_between + bare_after) / 2
+    # bulk: each batch is followed by as many bare renders as it made labels
+    bulk_time = bulk_bare = 0.0
+    done = failed = 0
+    size = -(-len(bulk_ids) // BULK_BATCHES)
+    for chunk in (bulk_ids[i : i + size] for i in range(0, len(bulk_ids), size)):
+        batch = LabelBatch.objects.create(return_ids=chunk, total=len(chunk))
+        start = time.perf_counter()
+        batch = label_batch_run(batch_id=batch.pk)
+        bulk_time += time.perf_counter() - start
+        done, failed = done + batch.done, failed + batch.failed
+        bulk_bare += bare_seconds(len(chunk))
+    bulk, bare_for_bulk = done / bulk_time, len(bulk_ids) / bulk_bare
 
     report(
         "Return labels (PostgreSQL, in-process, one core)",
         {
-            "bare WeasyPrint write_pdf, labels/s (before/between/after)": " / ".join(
-                f"{r:.1f}" for r in (bare_before, bare_between, bare_after)
-            ),
+            "bare WeasyPrint write_pdf, labels/s (beside single)": round(bare_for_single, 1),
             "single label_create, labels/s": round(single, 1),
-            f"bulk batch of {len(bulk_ids)}, labels/s": round(bulk, 1),
-            f"bulk batch of {len(bulk_ids)}, seconds": round(bulk_wall, 1),
-            "bulk failed": batch.failed,
-            "single / bare": round(single / bare_single, 2),
-            "bulk / bare": round(bulk / bare_bulk, 2),
+            "bare WeasyPrint write_pdf, labels/s (beside bulk)": round(bare_for_bulk, 1),
+            f"bulk: {len(bulk_ids)} labels in {BULK_BATCHES} batches, labels/s": round(bulk, 1),
+            "bulk seconds": round(bulk_time, 1),
+            "bulk failed": failed,
+            "single / bare": round(single / bare_for_single, 2),
+            "bulk / bare": round(bulk / bare_for_bulk, 2),
         },
     )
 
