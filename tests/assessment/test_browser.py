@@ -22,10 +22,21 @@ def _grade_item_with_taps(page, panel, *, grade: str, checks: list[str]):
     assert response.value.status == 200
 
 
+@pytest.fixture(params=[(800, 1280), (1280, 800)], ids=["portrait", "landscape"])
+def tablet(request, browser):
+    """A 10-inch tablet, touch enabled, held either way."""
+    width, height = request.param
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, is_mobile=True, has_touch=True
+    )
+    yield context.new_page()
+    context.close()
+
+
 def test_scan_receive_grade_two_items_and_complete_by_touch(
-    live_server, tablet_page, grader, delivered_return
+    live_server, tablet, grader, delivered_return
 ):
-    page = tablet_page
+    page = tablet
     browser_login(page, live_server, "grader")
     page.goto(f"{live_server.url}/warehouse/")
     # given the scan field has the focus, a hand scanner "types" the RMA number and Enter
