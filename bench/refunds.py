@@ -97,8 +97,9 @@ def celery_worker(env: dict):
 
 
 def _seed():
-    from catalog.models import Category, Customer, Order, OrderLine, Product, Supplier
     from django.utils import timezone
+
+    from catalog.models import Category, Customer, Order, OrderLine, Product, Supplier
     from rma.models import ReturnPolicy
 
     ReturnPolicy.objects.get_or_create(version=1, defaults={"is_active": True})

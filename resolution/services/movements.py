@@ -163,6 +163,9 @@ def _enqueue_on_commit(movement_id: int) -> None:
     batch = batches.get(key)
     # A batch whose callback is gone (its transaction ended) must not swallow new ids.
     if batch is None or not batch.open_in(connection):
+        # forget batches whose transaction rolled back, so a long-lived worker never grows
+        for stale in [k for k, b in batches.items() if not b.open_in(connection)]:
+            del batches[stale]
         batch = batches[key] = _CommitBatch(batches, key)
         # robust: a broker hiccup must not undo the committed request; the sweeper retries it.
         transaction.on_commit(batch.send, robust=True)

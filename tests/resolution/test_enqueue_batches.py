@@ -107,3 +107,22 @@ def test_a_transient_gateway_error_hands_that_refund_to_the_retrying_task(
     assert retried == [([a.pk], 2)]
     a.refresh_from_db()
     assert (a.status, a.attempts, a.last_error) == ("pending", 1, "timeout")
+
+
+def test_batches_of_rolled_back_transactions_are_forgotten(customer, policy, sent, on_commit):
+    from django.db import connection
+
+    # given many requests whose transactions were rolled back
+    for i in range(5):
+        try:
+            with transaction.atomic():
+                _request(customer, f"gone{i}")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    # when a request finally commits
+    with on_commit(), transaction.atomic():
+        kept = _request(customer, "kept")
+    # then only it is sent, and no dead batch is kept around
+    assert sent == [[kept.pk]]
+    assert len(connection.__dict__.get("_money_movement_batches", {})) <= 1
