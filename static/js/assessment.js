@@ -67,6 +67,15 @@
     document.querySelectorAll("[data-item-panel][open]").forEach(timerTick);
   }, 5000);
 
+  /* Photos go up with the save: say how many are chosen, so the grader knows they are in. */
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-item-panel] input[type=file]")) return;
+    var count = input.closest("[data-item-panel]").querySelector("[data-photo-count]");
+    var n = input.files ? input.files.length : 0;
+    if (count && n) count.textContent = n + (n === 1 ? " photo" : " photos") + " chosen — saved with the item";
+  });
+
   /* Just before a save is sent, bring the minutes up to the second. */
   document.addEventListener("submit", function (event) {
     var panel = event.target.closest("[data-item-panel]");

@@ -1,6 +1,7 @@
 """A grader on a 10-inch tablet: scan, receive, grade two items with taps only, complete."""
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from assessment.models import Inspection
@@ -9,9 +10,14 @@ from tests.conftest import browser_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _grade_item_with_taps(page, panel, *, grade: str, checks: list[str]):
+def _grade_item_with_taps(page, panel, *, grade: str, checks: list[str], photo=None):
     # the item to grade is already open: the page opens the next one after each save
     assert panel.get_attribute("open") is not None
+    if photo is not None:  # what the camera hands the page after "Add photos"
+        panel.locator("input[type=file]").set_input_files(str(photo))
+        expect(panel.locator("[data-photo-count]")).to_have_text(
+            "1 photo chosen — saved with the item"
+        )
     for label in checks:
         panel.locator("label.toggle.check", has_text=label).tap()
     panel.locator("label.toggle", has_text="As expected").tap()
@@ -34,7 +40,7 @@ def tablet(request, browser):
 
 
 def test_scan_receive_grade_two_items_and_complete_by_touch(
-    live_server, tablet, grader, delivered_return
+    live_server, tablet, grader, delivered_return, tmp_path
 ):
     page = tablet
     browser_login(page, live_server, "grader")
@@ -53,8 +59,14 @@ def test_scan_receive_grade_two_items_and_complete_by_touch(
     panels = page.locator("[data-item-panel]")
     assert panels.count() == 2
     line_ids = [panels.nth(i).get_attribute("id") for i in range(2)]
+    photo = tmp_path / "item.png"
+    Image.new("RGB", (24, 16), (200, 40, 40)).save(photo)
     _grade_item_with_taps(
-        page, page.locator(f"#{line_ids[0]}"), grade="A", checks=["Unused", "Complete"]
+        page,
+        page.locator(f"#{line_ids[0]}"),
+        grade="A",
+        checks=["Unused", "Complete"],
+        photo=photo,
     )
     # then the saved item folds away showing its grade, and the next item opens by itself
     first_panel = page.locator(f"#{line_ids[0]}")
@@ -62,6 +74,12 @@ def test_scan_receive_grade_two_items_and_complete_by_touch(
     assert first_panel.locator("[data-grade-chip]").inner_text() == "A"
     expect(first_panel).not_to_have_attribute("open", "")
     expect(page.locator(f"#{line_ids[1]}")).to_have_attribute("open", "")
+    # and the photo went up with it and shows as a thumbnail (served to staff only)
+    expect(first_panel.locator("[data-photo-count]")).to_have_text("1 photo saved")
+    thumb = first_panel.locator("img.thumb")
+    assert thumb.get_attribute("src").startswith("/warehouse/photos/inspection/")
+    page.wait_for_function("document.querySelector('img.thumb').complete")
+    assert thumb.evaluate("img => img.naturalWidth") == 24
     assert page.get_by_role("button", name="Complete grading").is_disabled()
     _grade_item_with_taps(page, page.locator(f"#{line_ids[1]}"), grade="C", checks=["Damaged"])
     assert page.locator("[data-progress]").inner_text() == "2 of 2"
