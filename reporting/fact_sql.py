@@ -136,8 +136,13 @@ def lines_sql(lo, hi, zone: str) -> tuple[str, list]:
     return _insert(LineDaily, columns, select), params
 
 
-def _grouped(table, key_columns: str, aggregates: str, where: str = "") -> str:
-    """Per-return aggregates of `table`, limited to the returns created in the range."""
+def _grouped(table, key_columns: str, aggregates: str, where: str = "", *, every=False) -> str:
+    """Per-return aggregates of `table`, limited to the returns created in the range
+    (`every`: the range holds every return, so the join that limits it is left out)."""
+    if every:
+        return f"""
+        (SELECT x.return_request_id, {aggregates} FROM {table} x
+         {"WHERE " + where if where else ""} GROUP BY x.return_request_id) {key_columns}"""
     extra = f" AND {where}" if where else ""
     return f"""
         (SELECT x.return_request_id, {aggregates}
@@ -149,6 +154,11 @@ def _grouped(table, key_columns: str, aggregates: str, where: str = "") -> str:
 def returns_sql(lo, hi, zone: str) -> tuple[str, list]:
     day, day_params = _local_day("r.created_at", zone)
     params = list(day_params)
+    every = not (
+        ReturnRequest.objects.filter(created_at__lt=lo).exists()
+        or ReturnRequest.objects.filter(created_at__gte=hi).exists()
+    )
+    rng = [] if every else [lo, hi]
 
     def first(status):
         params.append(status)
@@ -158,8 +168,9 @@ def returns_sql(lo, hi, zone: str) -> tuple[str, list]:
         _t(ReturnEvent),
         "e",
         ", ".join(f"{first(status)} AS {col}" for col, status in EVENT_COLUMNS.items()),
+        every=every,
     )
-    params += [lo, hi]
+    params += rng
     succeeded = MoneyMovement.Status.SUCCEEDED
     money = _grouped(
         _t(MoneyMovement),
@@ -168,8 +179,9 @@ def returns_sql(lo, hi, zone: str) -> tuple[str, list]:
         " MIN(CASE WHEN x.status = %s THEN x.completed_at END) AS refunded_at,"
         " SUM(CASE WHEN x.status = %s THEN x.amount END) AS amount",
         f"x.kind IN ({', '.join(['%s'] * len(REFUND_KINDS))})",
+        every=every,
     )
-    params += [succeeded, succeeded, lo, hi, *REFUND_KINDS]
+    params += [succeeded, succeeded, *rng, *REFUND_KINDS]
     cost_parts = []
     for col, kinds in COST_COLUMNS.items():
         cost_parts.append(
@@ -177,12 +189,12 @@ def returns_sql(lo, hi, zone: str) -> tuple[str, list]:
             f" AS {col}"
         )
         params += list(kinds)
-    costs = _grouped(_t(CostEntry), "c", ", ".join(cost_parts))
-    params += [lo, hi]
-    minutes = _grouped(_t(Inspection), "ins", "SUM(x.minutes_spent) AS minutes")
-    params += [lo, hi]
-    first_line = _grouped(_t(ReturnLine), "fl", "MIN(x.id) AS line_id")
-    params += [lo, hi]
+    costs = _grouped(_t(CostEntry), "c", ", ".join(cost_parts), every=every)
+    params += rng
+    minutes = _grouped(_t(Inspection), "ins", "SUM(x.minutes_spent) AS minutes", every=every)
+    params += rng
+    first_line = _grouped(_t(ReturnLine), "fl", "MIN(x.id) AS line_id", every=every)
+    params += rng
     params += [lo, hi]  # the outer WHERE
 
     columns = [

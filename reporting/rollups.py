@@ -45,23 +45,44 @@ def _execute(sql_and_params: tuple[str, list]) -> int:
         return cursor.rowcount
 
 
-def _clear(model, start: dt.date, end: dt.date | None) -> None:
+def _clear(model, start: dt.date, end: dt.date | None) -> list[str]:
     """Delete the rows of days start..end (end None: to the last day).
 
-    When that is every row (a full backfill), PostgreSQL's TRUNCATE does it without
-    leaving a million dead index entries behind; it locks the table until commit, which
-    is what a full rebuild wants anyway.
+    When that is every row (a full backfill) on PostgreSQL, TRUNCATE the table and drop
+    its secondary indexes: bulk-loading then building each index once is several times
+    faster than a million index insertions. Returns the CREATE INDEX statements to run
+    after the load (`_reindex`). TRUNCATE locks the table until commit, which a full
+    rebuild wants anyway; readers see the old rows until then.
     """
     rows = model.objects.filter(day__gte=start)
     outside = model.objects.filter(day__lt=start).exists()
     if end is not None:
         rows = rows.filter(day__lte=end)
         outside = outside or model.objects.filter(day__gt=end).exists()
-    if connection.vendor == "postgresql" and not outside:
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {connection.ops.quote_name(model._meta.db_table)}")
-    else:
+    if connection.vendor != "postgresql" or outside:
         rows.delete()
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {connection.ops.quote_name(table)}")
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s"
+            " AND i.schemaname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+            " WHERE c.conname = i.indexname AND c.conrelid = %s::regclass)",
+            [table, connection.ops.quote_name(table)],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [definition for _, definition in indexes] + [
+        f"ANALYZE {connection.ops.quote_name(table)}"
+    ]
+
+
+def _reindex(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
 
 
 def facts_rebuild(*, start: dt.date, end: dt.date, models=None) -> dict[str, int]:
@@ -74,8 +95,9 @@ def facts_rebuild(*, start: dt.date, end: dt.date, models=None) -> dict[str, int
     inserted = {}
     for model, build in fact_sql.FACTS:
         if models is None or model in models:
-            _clear(model, start, end)
+            after = _clear(model, start, end)
             inserted[model.__name__] = _execute(build(lo, hi, zone))
+            _reindex(after)
     return inserted
 
 
@@ -83,15 +105,18 @@ def summaries_rebuild(*, start: dt.date, end: dt.date) -> dict[str, int]:
     """The dashboard summaries of days start..end, from the fact rows of those days."""
     inserted = {}
     for model, build in fact_sql.SUMMARIES:
-        _clear(model, start, end)
+        after = _clear(model, start, end)
         inserted[model.__name__] = _execute(build(start, end, settings.TIME_ZONE))
+        _reindex(after)
     return inserted
 
 
 def running_rebuild(*, start: dt.date) -> int:
     """ProductRunning from `start` to the last day (later totals include earlier days)."""
-    _clear(ProductRunning, start, None)
-    return _execute(fact_sql.running_sql(start, settings.TIME_ZONE))
+    after = _clear(ProductRunning, start, None)
+    inserted = _execute(fact_sql.running_sql(start, settings.TIME_ZONE))
+    _reindex(after)
+    return inserted
 
 
 def fast_statements() -> None:
@@ -101,6 +126,7 @@ def fast_statements() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '128MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
 
 
 def _ranges_rebuild(runs: list[tuple[dt.date, dt.date]]) -> dict[str, int]:

@@ -16,6 +16,8 @@ from reporting.forms import FilterForm
 from reporting.models import Recall
 from returns_portal.errors import DomainError
 
+PAGE_PRODUCTS = 50
+
 
 def dashboard_required(view):
     @login_required
@@ -73,6 +75,8 @@ def overview(request):
         "graders",
     )
     tables = {name: lazy[name]() for name in names}
+    # Thousands of SKUs do not fit a page: the worst rates here, every SKU in the CSV.
+    tables["product-rates"] = tables["product-rates"].head(PAGE_PRODUCTS)
     breaches = selectors.breaches_table(filters=filters)
     context = {
         "form": form,
