@@ -74,6 +74,7 @@ def celery_worker(env: dict):
         ],
         cwd=ROOT,
         env={**env, "DATABASE_POOL": "true", "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,  # the start banner; warnings and errors stay on stderr
         start_new_session=True,
     )
     try:

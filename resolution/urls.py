@@ -28,4 +28,9 @@ urlpatterns = [
     path("claims/<int:claim_id>/ship/", views.claim_ship, name="claim_ship"),
     path("claims/<int:claim_id>/credit/", views.claim_credit, name="claim_credit"),
     path("goodwill/", views.goodwill, name="goodwill"),
+    path(
+        "returns/<int:return_id>/exchange-fallback/",
+        views.exchange_fallback,
+        name="exchange_fallback",
+    ),
 ]

@@ -322,3 +322,29 @@ def _goodwill_from_form(request, form: dict):
         order_id=order_id,
         idempotency_key=form["token"] or None,
     )
+
+
+# --- Customers ----------------------------------------------------------------------------
+@require_POST
+def exchange_fallback(request, return_id: int):
+    """The customer says what an out-of-stock exchange becomes (from their status page)."""
+    from catalog.identity import viewer_for_request
+    from rma.selectors import return_get_for_viewer
+
+    viewer = viewer_for_request(request)
+    try:
+        rr = return_get_for_viewer(viewer=viewer, return_id=return_id)
+        pref = services.exchange_preference_set(
+            viewer=viewer, return_id=rr.pk, fallback=request.POST.get("fallback", "")
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "Saved: if the replacement is out of stock you get "
+            f"{pref.get_fallback_display().lower()}.",
+        )
+    return redirect("rma:return_status", reference=rr.reference)

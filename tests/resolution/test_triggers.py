@@ -177,3 +177,51 @@ def test_staff_see_overdue_refunds_flagged_on_the_return_detail_page(
     MoneyMovement.objects.filter(return_request=rr).update(status="succeeded")
     html = client.get(reverse("rma:staff_return_detail", args=[rr.pk])).content.decode()
     assert 'class="overdue"' not in html
+
+
+def test_the_customer_chooses_the_exchange_fallback_on_the_status_page(
+    client, customer, other_customer, policy, changed_mind, grader, on_commit
+):
+    from resolution.models import ExchangePreference
+    from tests.factories import OrderFactory, OrderLineFactory, ProductFactory
+
+    # given Alice's exchange whose replacement then sells out
+    order = OrderFactory(customer=customer)
+    OrderLineFactory(order=order, line_number=1, quantity=1)
+    replacement = ProductFactory(stock_on_hand=0)
+    rr = resolution_return_make(
+        order=order,
+        status="received",
+        preferred_outcome="exchange",
+        reason=changed_mind,
+        policy=policy,
+    )
+    rr.lines.update(exchange_product=replacement)
+    status_url = reverse("rma:return_status", args=[rr.reference])
+    choose_url = reverse("resolution:exchange_fallback", args=[rr.pk])
+    # when she opens her return, the choice is offered (store credit by default)
+    client.force_login(customer.user)
+    html = client.get(status_url).content.decode()
+    assert 'id="resolution-exchange-fallback"' in html and choose_url in html
+    # a made-up choice is refused with a message, not a 500
+    response = client.post(choose_url, {"fallback": "cash"}, follow=True)
+    assert response.status_code == 200 and "Choose refund or store credit" in (
+        response.content.decode()
+    )
+    # and she picks a refund
+    response = client.post(choose_url, {"fallback": "refund"})
+    assert response.status_code == 302 and response.url == status_url
+    assert ExchangePreference.objects.get(return_request=rr).fallback == "refund"
+    # Mallory can neither see nor change it
+    client.force_login(other_customer.user)
+    assert client.post(choose_url, {"fallback": "store_credit"}).status_code == 404
+    assert ExchangePreference.objects.get(return_request=rr).fallback == "refund"
+    # then grading finds no stock and refunds her, as she chose
+    with on_commit():
+        _grade(rr, grader)
+    assert MoneyMovement.objects.get(return_request=rr).kind == "refund"
+    # and once decided, the choice is closed
+    client.force_login(customer.user)
+    response = client.post(choose_url, {"fallback": "store_credit"}, follow=True)
+    assert "already handled" in response.content.decode()
+    assert 'id="resolution-exchange-fallback"' not in response.content.decode()
