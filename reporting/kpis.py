@@ -58,7 +58,8 @@ def sampling_rate(*, return_rate: Decimal | None, defect_share: Decimal | None) 
 def hours(duration: dt.timedelta | None) -> Decimal | None:
     if duration is None:
         return None
-    return Decimal(duration.total_seconds() / 3600).quantize(Decimal("0.1"))
+    # Halves up, like the 0.1 h buckets of CycleDaily, so averages and p90s round alike.
+    return Decimal(duration.total_seconds() / 3600).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def percentile_index(count: int, fraction: float = 0.9) -> int | None:
