@@ -182,3 +182,33 @@ def test_the_return_form_reads_well_on_a_phone(live_server, phone_page, order, r
     # and the top bar is one row, and nothing is wider than the phone
     assert page.locator("header.topbar").bounding_box()["height"] < 64
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_on_a_desktop_the_review_panel_stays_in_view_with_its_submit_button(
+    live_server, browser, customer, order, reasons, policy
+):
+    context = browser.new_context(viewport={"width": 1366, "height": 700})
+    page = context.new_page()
+    try:
+        first, second = order.lines.order_by("line_number")
+        # given alice on a laptop screen, previewing a two-item return (a long review panel)
+        browser_login(page, live_server, "alice")
+        page.goto(f"{live_server.url}/orders/{order.pk}/return/")
+        for line in (first, second):
+            page.locator(f"#id_line_{line.pk}_pick").check()
+            page.locator(f"#id_line_{line.pk}_reason").select_option("arrived-damaged")
+        quote = page.locator("#quote")
+        expect(quote).to_contain_text("Add a photo before you submit")
+        # when she scrolls the form a little, so the panel beside it sticks
+        page.evaluate("window.scrollTo(0, 300)")
+        # then the panel fits the window, and scrolls inside itself down to Submit
+        side = page.locator("aside.return-side")
+        box = side.bounding_box()
+        assert 0 <= box["y"] <= 20 and box["y"] + box["height"] <= 700
+        side.evaluate("el => el.scrollTo(0, el.scrollHeight)")
+        submit = quote.get_by_role("button", name="Submit return")
+        submit_box = submit.bounding_box()
+        assert 0 <= submit_box["y"] and submit_box["y"] + submit_box["height"] <= 700
+        assert page.evaluate("window.scrollY") == 300
+    finally:
+        context.close()
