@@ -208,7 +208,7 @@ def test_on_a_desktop_the_review_panel_stays_in_view_with_its_submit_button(
         side.evaluate("el => el.scrollTo(0, el.scrollHeight)")
         submit = quote.get_by_role("button", name="Submit return")
         submit_box = submit.bounding_box()
-        assert 0 <= submit_box["y"] and submit_box["y"] + submit_box["height"] <= 700
+        assert submit_box["y"] >= 0 and submit_box["y"] + submit_box["height"] <= 700
         assert page.evaluate("window.scrollY") == 300
     finally:
         context.close()
