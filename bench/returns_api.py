@@ -28,9 +28,9 @@ from bench.harness import compare, database_fresh, gunicorn, load, report
 
 DB = os.environ.get("BENCH_DB", "rp_c_bench")
 BROKER = os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/12")
-FILINGS = int(os.environ.get("BENCH_FILINGS", "600"))
+FILINGS = int(os.environ.get("BENCH_FILINGS", "300"))
 LIST_ROWS = int(os.environ.get("BENCH_LIST_ROWS", "100000"))
-LIST_REQUESTS = int(os.environ.get("BENCH_LIST_REQUESTS", "150"))
+LIST_REQUESTS = int(os.environ.get("BENCH_LIST_REQUESTS", "100"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PAGE_SIZES = (10, 50, 200)
 CLIENTS = 4

@@ -2,7 +2,7 @@
 
 Signed in with a real API token (not `force_authenticate`), as the benchmark and clients do:
 the token query also brings the user's customer record, so a page is at most 6 queries
-(token, 2 permission lookups, count, rows, lines).
+(token, 2 permission lookups, count, rows, lines; on PostgreSQL the lines come with the rows).
 """
 
 import pytest
