@@ -119,6 +119,8 @@
     saved.open = false;
     next.open = true;
     next.scrollIntoView({ block: "start", behavior: "smooth" });
+    var summary = next.querySelector("summary");
+    if (summary) summary.focus({ preventScroll: true }); // keyboard and screen readers follow
   });
 
   /* Camera scanning where the browser has BarcodeDetector (Chrome on Android, …). */

@@ -74,6 +74,7 @@ def test_scan_receive_grade_two_items_and_complete_by_touch(
     assert first_panel.locator("[data-grade-chip]").inner_text() == "A"
     expect(first_panel).not_to_have_attribute("open", "")
     expect(page.locator(f"#{line_ids[1]}")).to_have_attribute("open", "")
+    expect(page.locator(f"#{line_ids[1]} > summary")).to_be_focused()
     # and the photo went up with it and shows as a thumbnail (served to staff only)
     expect(first_panel.locator("[data-photo-count]")).to_have_text("1 photo saved")
     thumb = first_panel.locator("img.thumb")
