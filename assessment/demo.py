@@ -164,6 +164,7 @@ def seed(*, stdout, today: dt.date) -> None:
     pending = list(
         ReturnRequest.objects.filter(status__in=[S.RECEIVED, *GRADED_STATUSES])
         .exclude(inspections__isnull=False)
+        .exclude(refund_without_return=True)  # nothing came back to grade
         .select_related("policy")
         .order_by("pk")
     )

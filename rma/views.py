@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -512,6 +512,8 @@ def staff_returns(request):
         form.is_valid()  # an invalid filter shows its error; the valid ones still apply
         data = form.cleaned_data
     page = _page(request, _filtered_returns(viewer, data), STAFF_PAGE_SIZE)
+    # one query for the page's money movements: the list flags refunds past their SLA
+    prefetch_related_objects(page.object_list, "money_movements")
     query = request.GET.copy()
     query.pop("page", None)
     return render(

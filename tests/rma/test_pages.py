@@ -661,7 +661,7 @@ def test_staff_list_page_uses_at_most_six_queries_for_a_full_page(
     request.user = grader
     assert grader.has_perm("catalog.view_all_returns")
     viewer_for_request(request)
-    # when the list renders its 50-row page: reasons, suppliers, count, rows, lines
+    # when the list renders its 50-row page: reasons, suppliers, count, rows, lines, money
     with django_assert_max_num_queries(6):
         resp = views.staff_returns(request)
     # then every row shows its items
@@ -672,15 +672,42 @@ def test_staff_list_page_uses_at_most_six_queries_for_a_full_page(
 def test_staff_list_request_query_count_does_not_grow_with_rows(
     client, grader, customer, setup, django_assert_max_num_queries
 ):
-    """The whole request adds session, user, 2 × permissions and the customer row (5)."""
+    """The whole request adds session, user, 2 × permissions and the customer row (5) to the
+    page's six (reasons, suppliers, count, rows, lines, money movements)."""
     client.force_login(grader)
     _returns_add(customer, 1)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert client.get("/staff/returns/").status_code == 200
     _returns_add(customer, 59)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         resp = client.get("/staff/returns/?page=1")
     assert text(resp).count("× SKU-") == 50
+
+
+def test_staff_list_flags_refunds_past_their_sla(client, grader, customer, setup):
+    from resolution.models import MoneyMovement
+    from resolution.services import refund_request
+
+    # given two returns with pending refunds, one due yesterday and one due tomorrow
+    _returns_add(customer, 2)
+    late, on_time = ReturnRequest.objects.order_by("pk")
+    today = timezone.localdate()
+    for rr, due in ((late, today - dt.timedelta(days=1)), (on_time, today + dt.timedelta(days=1))):
+        refund_request(
+            customer_id=customer.pk,
+            amount=Decimal("10.00"),
+            kind="refund",
+            idempotency_key=f"sla-{rr.pk}",
+            return_id=rr.pk,
+        )
+        MoneyMovement.objects.filter(return_request=rr).update(due_on=due)
+    # when staff open the list
+    client.force_login(grader)
+    html = body(client.get("/staff/returns/"))
+    # then exactly the late one carries the overdue badge, in its own row
+    assert html.count('data-testid="refund-overdue"') == 1
+    late_row = html.split(late.reference)[1].split("</tr>")[0]
+    assert "Refund overdue since" in late_row
 
 
 def test_staff_detail_shows_internal_events_rules_photos_and_panels(
