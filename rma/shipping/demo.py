@@ -79,10 +79,21 @@ def seed(*, stdout, today: dt.date) -> None:
     ).values_list("pk", flat=True):
         shipment_plan_for_return(return_id=rr_id)
         planned += 1
-    shipments = Shipment.objects.filter(
-        return_request__status__in=SHIPPED, tracking_number__isnull=True
-    ).select_related("return_request__order", "return_request__customer", "destination")
-    tracking_events, timeline = [], []
+    shipments = list(
+        Shipment.objects.filter(
+            return_request__status__in=SHIPPED, tracking_number__isnull=True
+        ).select_related("return_request__order", "return_request__customer", "destination")
+    )
+    # When the demo's history says each return was scanned and delivered (its status events).
+    moved_at = {
+        (rr_id, to_status): at
+        for rr_id, to_status, at in ReturnEvent.objects.filter(
+            return_request__in=[s.return_request_id for s in shipments],
+            kind="status",
+            to_status__in=[S.IN_TRANSIT, S.DELIVERED],
+        ).values_list("return_request_id", "to_status", "created_at")
+    }
+    tracking_events, timeline, scanned_at = [], [], []
     labelled = 0
     for shipment in shipments:
         rr = shipment.return_request
@@ -117,13 +128,16 @@ def seed(*, stdout, today: dt.date) -> None:
         shipment.status = steps[-1][0] if steps else Shipment.Status.LABEL_CREATED
         shipment.save()
         for n, (status, text, where, offset) in enumerate(steps):
+            # the carrier's scan comes a few minutes before the status change it caused
+            at = moved_at.get((rr.pk, status))
+            at = at - dt.timedelta(minutes=3) if at else start + offset
             tracking_events.append(
                 TrackingEvent(
                     shipment=shipment,
                     carrier=shipment.carrier,
                     event_id=f"demo-{shipment.pk}-{n}",
                     status=status,
-                    occurred_at=start + offset,
+                    occurred_at=at,
                     location=where,
                     description=text,
                 )
@@ -133,14 +147,19 @@ def seed(*, stdout, today: dt.date) -> None:
                     return_request=rr,
                     kind="tracking",
                     actor_kind=ReturnEvent.ActorKind.CARRIER,
-                    message=f"{text} — {where}",
+                    message=f"{text} — {where}" if where else text,
                     visible_to_customer=True,
                     details={"tracking_number": shipment.tracking_number, "status": status},
                 )
             )
+            scanned_at.append(at)
         labelled += 1
     TrackingEvent.objects.bulk_create(tracking_events, ignore_conflicts=True)
     ReturnEvent.objects.bulk_create(timeline)
+    # created_at is auto_now_add: put each carrier event back at its scan time
+    for event, at in zip(timeline, scanned_at, strict=True):
+        event.created_at = at
+    ReturnEvent.objects.bulk_update(timeline, ["created_at"], batch_size=500)
     stdout.write(
         f"shipping: {planned} shipments planned, {labelled} labelled with "
         f"{len(tracking_events)} tracking events"
