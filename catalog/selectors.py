@@ -1,9 +1,11 @@
 """Reads of store data, always through a Viewer."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
 
 from catalog.identity import Viewer
-from catalog.models import Order
+from catalog.models import Order, Product
 from returns_portal.errors import NotFound
 
 
@@ -37,3 +39,38 @@ def order_find_by_number_and_email(*, number: str, email: str) -> Order | None:
         .filter(number__iexact=number, customer__email__iexact=email)
         .first()
     )
+
+
+EXCHANGE_CHOICES_PER_ITEM = 30
+
+
+def exchange_allowed(*, bought: Product, wanted: Product) -> bool:
+    """What a customer may take in exchange: the same item, another variant of it, or another
+    item of the same category at the same price (an even exchange: no money changes hands)."""
+    if wanted.pk == bought.pk:
+        return True
+    if bought.family and wanted.family == bought.family:
+        return True
+    return wanted.category_id == bought.category_id and wanted.price == bought.price
+
+
+def exchange_candidates(*, products: Iterable[Product]) -> dict[int, list[Product]]:
+    """In-stock exchange choices for each product (itself excluded), its own variants first;
+    one query for all of them."""
+    products = list(products)
+    if not products:
+        return {}
+    match = Q(family__in={p.family for p in products if p.family}) | Q(
+        category_id__in={p.category_id for p in products}, price__in={p.price for p in products}
+    )
+    in_stock = list(
+        Product.objects.filter(match, stock_on_hand__gt=0).order_by("name", "variant", "sku")
+    )
+    choices = {}
+    for bought in products:
+        allowed = [
+            c for c in in_stock if c.pk != bought.pk and exchange_allowed(bought=bought, wanted=c)
+        ]
+        allowed.sort(key=lambda c: not (bought.family and c.family == bought.family))
+        choices[bought.pk] = allowed[:EXCHANGE_CHOICES_PER_ITEM]
+    return choices

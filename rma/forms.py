@@ -38,6 +38,14 @@ OUTCOMES = [
 ]
 
 
+def _exchange_label(product, bought) -> str:
+    """A variant by its variant name; another item by its name (and variant)."""
+    if bought.family and product.family == bought.family and product.variant:
+        return f"{product.variant} ({product.sku})"
+    variant = f" · {product.variant}" if product.variant else ""
+    return f"{product.name}{variant} ({product.sku})"
+
+
 class OrderLookupForm(forms.Form):
     number = forms.CharField(
         label="Order number",
@@ -214,13 +222,13 @@ class ReturnForm(forms.Form):
                 empty_value=None,
                 help_text="In stock now.",
                 choices=[("", "The same item again")]
-                + [(v.pk, f"{v.variant or v.name} ({v.sku})") for v in group.variants],
+                + [(v.pk, _exchange_label(v, group.line.product)) for v in group.variants],
             )
             self.fields[p + "sku"] = forms.CharField(
                 required=False,
                 label="…or enter a SKU",
                 max_length=64,
-                help_text="Another size or colour of the same item.",
+                help_text="Another size or colour, or another item of the same kind and price.",
                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             )
         for group in self.groups:
@@ -283,7 +291,7 @@ class ReturnForm(forms.Form):
 
     @staticmethod
     def _product_for_sku(sku: str, group: LineGroup):
-        """The exchange product for a typed SKU: the item itself or one of its variants."""
+        """The exchange product for a typed SKU: the item itself or one of its choices."""
         product = group.line.product
         if sku.lower() == product.sku.lower():
             return product.pk

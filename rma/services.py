@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from catalog.models import OrderLine, Product
-from catalog.selectors import order_get_for_viewer
+from catalog.selectors import exchange_allowed, order_get_for_viewer
 from returns_portal.errors import Conflict, DomainError, NotFound, PermissionDenied
 from rma import hooks, policy
 from rma.events import event_record
@@ -258,10 +258,12 @@ def _exchange_product(index: int, item, order_line, quantity: int, outcome: str)
     product = Product.objects.filter(pk=wanted).first()
     if product is None:
         raise DomainError("That replacement product does not exist.", field=field)
-    bought = order_line.product
-    same_family = bool(bought.family) and product.family == bought.family
-    if product.pk != bought.pk and not same_family:
-        raise DomainError("You can only exchange for another variant of the item.", field=field)
+    if not exchange_allowed(bought=order_line.product, wanted=product):
+        raise DomainError(
+            "You can exchange for another variant of the item, or for another item of the "
+            "same kind at the same price.",
+            field=field,
+        )
     if product.stock_on_hand < quantity:
         raise DomainError(
             f"{product.name} ({product.variant or product.sku}) is out of stock.", field=field

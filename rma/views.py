@@ -20,8 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.identity import guest_order_grant, viewer_for_request
-from catalog.models import Product, Supplier
+from catalog.models import Supplier
 from catalog.selectors import (
+    exchange_candidates,
     order_find_by_number_and_email,
     order_get_for_viewer,
     orders_for_viewer,
@@ -165,19 +166,8 @@ def my_returns(request):
 
 # --- 2–4. Pick items, see the quote, submit --------------------------------------------
 def _variants_by_product(returnables) -> dict:
-    """In-stock variants of each line's product family (the product itself excluded)."""
-    products = {rl.order_line.product for rl in returnables}
-    families = {p.family for p in products if p.family}
-    if not families:
-        return {}
-    in_stock = list(
-        Product.objects.filter(family__in=families, stock_on_hand__gt=0).order_by("variant", "sku")
-    )
-    return {
-        p.pk: [v for v in in_stock if v.family == p.family and v.pk != p.pk]
-        for p in products
-        if p.family
-    }
+    """In-stock exchange choices for each line's product (the product itself excluded)."""
+    return exchange_candidates(products={rl.order_line.product for rl in returnables})
 
 
 def _quote_rows(form, quote) -> list[dict]:
