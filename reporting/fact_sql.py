@@ -313,22 +313,51 @@ def mix_sql(start, end, zone: str) -> tuple[str, list]:
     return _insert(MixDaily, columns, f"SELECT * FROM ({parts}) mix"), params
 
 
-def cycles_sql(start, end, zone: str) -> tuple[str, list]:
+def _cycle_buckets(where: str, where_params: list, keys: str) -> tuple[str, list]:
+    """SELECT <keys>, cycle, 0.1 h bucket, count, seconds over the ReturnFact rows `where`."""
     parts, params = [], []
     for name, (a, b) in CYCLES.items():
         parts.append(
-            f"SELECT day, %s AS cycle, {_seconds_between(a, b)} AS seconds"
-            f" FROM {_t(ReturnFact)} WHERE day >= %s AND day <= %s"
-            f" AND {a} IS NOT NULL AND {b} IS NOT NULL"
+            f"SELECT {keys}%s AS cycle, {_seconds_between(a, b)} AS seconds"
+            f" FROM {_t(ReturnFact)} WHERE {where} AND {a} IS NOT NULL AND {b} IS NOT NULL"
         )
-        params += [name, start, end]
+        params += [name, *where_params]
     # 0.1 h buckets, halves rounded up: the p90 read off them is the duration to 0.1 h.
+    group = ", ".join(str(i + 1) for i in range(keys.count(",") + 2))
     select = f"""
-        SELECT day, cycle, FLOOR(seconds / 360.0 + 0.5), COUNT(*), SUM(seconds)
-        FROM ({" UNION ALL ".join(parts)}) c GROUP BY 1, 2, 3
+        SELECT {keys}cycle, FLOOR(seconds / 360.0 + 0.5), COUNT(*), SUM(seconds)
+        FROM ({" UNION ALL ".join(parts)}) c GROUP BY {group}
     """
+    return select, params
+
+
+def cycles_sql(start, end, zone: str) -> tuple[str, list]:
+    select, params = _cycle_buckets("day >= %s AND day <= %s", [start, end], "day, ")
     columns = ["day", "cycle", "tenth_hours", "returns", "seconds"]
     return _insert(CycleDaily, columns, select), params
+
+
+def cycle_slice_sql(where: dict, start, end) -> tuple[str, list]:
+    """Cycle histogram of a slice of ReturnFact (column = value filters) over start..end.
+
+    The slice is read once (a CTE used three times is materialized), not once per cycle.
+    """
+    conditions = ["day >= %s", "day <= %s", *(f"{column} = %s" for column in where)]
+    stamps = sorted({c for pair in CYCLES.values() for c in pair})
+    branches, params = [], [start, end, *where.values()]
+    for name, (a, b) in CYCLES.items():
+        branches.append(
+            f"SELECT %s AS cycle, {_seconds_between(a, b)} AS seconds FROM f"
+            f" WHERE {a} IS NOT NULL AND {b} IS NOT NULL"
+        )
+        params.append(name)
+    sql = f"""
+        WITH f AS (SELECT {", ".join(stamps)} FROM {_t(ReturnFact)}
+                   WHERE {" AND ".join(conditions)})
+        SELECT cycle, FLOOR(seconds / 360.0 + 0.5), COUNT(*), SUM(seconds)
+        FROM ({" UNION ALL ".join(branches)}) c GROUP BY 1, 2
+    """
+    return sql, params
 
 
 RUNNING = ("line_returns", "returned_units", "sold_units")

@@ -6,7 +6,6 @@ is a few index scans over a few thousand rows, whatever the number of returns.
 """
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from catalog.models import Batch, Category, Product, Supplier
 from reporting import kpis
-from reporting.fact_sql import CYCLES, RUNNING
+from reporting.fact_sql import CYCLES, RUNNING, cycle_slice_sql
 from reporting.models import (
     OPEN_STATUSES,
     CycleDaily,
@@ -301,26 +300,26 @@ def _cycle_summary(buckets: dict[int, int], seconds: float):
     return average, (Decimal(tenth) / 10).quantize(Decimal("0.1")), count
 
 
-def tenth_hours(duration: dt.timedelta) -> int:
-    """The 0.1 h bucket of a duration, halves up (as CycleDaily stores it)."""
-    return math.floor(duration.total_seconds() / 360 + 0.5)
-
-
 def cycles(filters: Filters) -> dict[str, tuple[Decimal | None, Decimal | None, int]]:
     """Average and p90 (to 0.1 h) of each cycle over the returns of the filtered days."""
     buckets = {name: {} for name in CYCLES}
     seconds = dict.fromkeys(CYCLES, 0.0)
     if filters.product_id or filters.supplier_id or filters.category_id:
-        # A slice: bucket its ReturnFact rows here, the same way CycleDaily does.
-        fields = sorted({f for pair in CYCLES.values() for f in pair})
-        for fact in ReturnFact.objects.filter(filters.q()).values_list(*fields):
-            fact = dict(zip(fields, fact, strict=True))
-            for name, (start, end) in CYCLES.items():
-                if fact[start] is not None and fact[end] is not None:
-                    took = fact[end] - fact[start]
-                    tenth = tenth_hours(took)
-                    buckets[name][tenth] = buckets[name].get(tenth, 0) + 1
-                    seconds[name] += took.total_seconds()
+        # A slice: bucket its ReturnFact rows in SQL, the same way CycleDaily is built.
+        where = {
+            column: value
+            for column, value in (
+                ("product_id", filters.product_id),
+                ("supplier_id", filters.supplier_id),
+                ("category_id", filters.category_id),
+            )
+            if value
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(*cycle_slice_sql(where, filters.start, filters.end))
+            for cycle, tenth, n, total in cursor.fetchall():
+                buckets[cycle][int(tenth)] = n
+                seconds[cycle] += float(total)
     else:
         rows = (
             CycleDaily.objects.filter(day__gte=filters.start, day__lte=filters.end)
