@@ -324,17 +324,31 @@ def _cycle_buckets(where: str, where_params: list, keys: str) -> tuple[str, list
         params += [name, *where_params]
     # 0.1 h buckets, halves rounded up: the p90 read off them is the duration to 0.1 h.
     group = ", ".join(str(i + 1) for i in range(keys.count(",") + 2))
+    outer = "".join(f"{key.split(' AS ')[-1].strip()}, " for key in keys.split(",")[:-1])
     select = f"""
-        SELECT {keys}cycle, FLOOR(seconds / 360.0 + 0.5), COUNT(*), SUM(seconds)
+        SELECT {outer}cycle, FLOOR(seconds / 360.0 + 0.5), COUNT(*), SUM(seconds)
         FROM ({" UNION ALL ".join(parts)}) c GROUP BY {group}
     """
     return select, params
 
 
 def cycles_sql(start, end, zone: str) -> tuple[str, list]:
-    select, params = _cycle_buckets("day >= %s AND day <= %s", [start, end], "day, ")
-    columns = ["day", "cycle", "tenth_hours", "returns", "seconds"]
-    return _insert(CycleDaily, columns, select), params
+    scopes = (
+        ("all", "CAST(NULL AS INTEGER)", ""),
+        ("supplier", "supplier_id", " AND supplier_id IS NOT NULL"),
+        ("category", "category_id", " AND category_id IS NOT NULL"),
+    )
+    selects, params = [], []
+    for scope, scope_id, where in scopes:
+        select, select_params = _cycle_buckets(
+            "day >= %s AND day <= %s" + where,
+            [start, end],
+            f"day, '{scope}' AS scope, {scope_id} AS scope_id, ",
+        )
+        selects.append(select)
+        params += select_params
+    columns = ["day", "scope", "scope_id", "cycle", "tenth_hours", "returns", "seconds"]
+    return _insert(CycleDaily, columns, " UNION ALL ".join(selects)), params
 
 
 def cycle_slice_sql(where: dict, start, end) -> tuple[str, list]:

@@ -182,21 +182,32 @@ class MixDaily(models.Model):
 
 
 class CycleDaily(models.Model):
-    """Histogram of cycle times per day over all returns, in 0.1 h buckets.
+    """Histogram of cycle times per day, in 0.1 h buckets, over all returns (scope "all")
+    and per supplier and per category (scope_id = that supplier's or category's id).
 
     Averages come from `seconds`; the p90 is read off the cumulative counts, which gives
-    the exact duration rounded to 0.1 h (the precision the dashboard shows). Filtered
-    pages bucket the (fewer) matching ReturnFact rows the same way instead.
+    the exact duration rounded to 0.1 h (the precision the dashboard shows). Narrower
+    slices (a product, or supplier and category together) bucket their ReturnFact rows.
     """
 
+    class Scope(models.TextChoices):
+        ALL = "all", "All returns"
+        SUPPLIER = "supplier", "One supplier"
+        CATEGORY = "category", "One category"
+
     day = models.DateField()
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL)
+    scope_id = models.IntegerField(null=True)
     cycle = models.CharField(max_length=30)
     tenth_hours = models.IntegerField()
     returns = models.IntegerField(default=0)
     seconds = models.FloatField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "cycle"])]
+        indexes = [
+            models.Index(fields=["day", "cycle"]),
+            models.Index(fields=["scope", "scope_id", "day"]),
+        ]
 
 
 class ProductRunning(models.Model):

@@ -304,8 +304,24 @@ def cycles(filters: Filters) -> dict[str, tuple[Decimal | None, Decimal | None, 
     """Average and p90 (to 0.1 h) of each cycle over the returns of the filtered days."""
     buckets = {name: {} for name in CYCLES}
     seconds = dict.fromkeys(CYCLES, 0.0)
-    if filters.product_id or filters.supplier_id or filters.category_id:
-        # A slice: bucket its ReturnFact rows in SQL, the same way CycleDaily is built.
+    scope = None
+    if not (filters.product_id or filters.supplier_id or filters.category_id):
+        scope = {"scope": CycleDaily.Scope.ALL}
+    elif not filters.product_id and not (filters.supplier_id and filters.category_id):
+        scope = (
+            {"scope": CycleDaily.Scope.SUPPLIER, "scope_id": filters.supplier_id}
+            if filters.supplier_id
+            else {"scope": CycleDaily.Scope.CATEGORY, "scope_id": filters.category_id}
+        )
+    if scope:
+        rows = (
+            CycleDaily.objects.filter(day__gte=filters.start, day__lte=filters.end, **scope)
+            .values_list("cycle", "tenth_hours")
+            .annotate(n=Sum("returns"), s=Sum("seconds"))
+            .order_by()
+        )
+    else:
+        # A narrower slice: bucket its ReturnFact rows in SQL, as CycleDaily is built.
         where = {
             column: value
             for column, value in (
@@ -317,19 +333,10 @@ def cycles(filters: Filters) -> dict[str, tuple[Decimal | None, Decimal | None, 
         }
         with connection.cursor() as cursor:
             cursor.execute(*cycle_slice_sql(where, filters.start, filters.end))
-            for cycle, tenth, n, total in cursor.fetchall():
-                buckets[cycle][int(tenth)] = n
-                seconds[cycle] += float(total)
-    else:
-        rows = (
-            CycleDaily.objects.filter(day__gte=filters.start, day__lte=filters.end)
-            .values("cycle", "tenth_hours")
-            .annotate(n=Sum("returns"), s=Sum("seconds"))
-            .order_by()
-        )
-        for r in rows:
-            buckets[r["cycle"]][r["tenth_hours"]] = r["n"]
-            seconds[r["cycle"]] += r["s"]
+            rows = cursor.fetchall()
+    for cycle, tenth, n, total in rows:
+        buckets[cycle][int(tenth)] = n
+        seconds[cycle] += float(total)
     return {name: _cycle_summary(buckets[name], seconds[name]) for name in CYCLES}
 
 

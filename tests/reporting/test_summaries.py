@@ -168,11 +168,22 @@ def _raw_cycle(f: selectors.Filters, start: str, end: str):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("sliced", [False, True])
-def test_cycle_average_and_p90_match_raw_durations(month, sliced):
-    # given returns whose cycle times are spread over many odd minutes
-    f = _window(**({"supplier_id": month["zeta"].pk} if sliced else {}))
-    # when the overview reads the histogram (all returns) or buckets facts (a slice)
+@pytest.mark.parametrize("slice_", ["all", "supplier", "category", "supplier+category", "product"])
+def test_cycle_average_and_p90_match_raw_durations(month, slice_):
+    # given returns whose cycle times are spread over many odd minutes, and a slice of them
+    zeta_product = month["products"][2]
+    extra = {
+        "all": {},
+        "supplier": {"supplier_id": month["zeta"].pk},
+        "category": {"category_id": zeta_product.category_id},
+        "supplier+category": {
+            "supplier_id": month["zeta"].pk,
+            "category_id": zeta_product.category_id,
+        },
+        "product": {"product_id": zeta_product.pk},
+    }[slice_]
+    f = _window(**extra)
+    # when the overview reads the histograms (all, a supplier, a category) or buckets facts
     cycles = selectors.overview(f)["cycles"]
     # then the average and nearest-rank p90, to 0.1 h, are those of the raw durations
     start, end = selectors.CYCLES["requested_to_received"]
