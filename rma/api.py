@@ -208,6 +208,18 @@ def _return_data(viewer, return_id: int) -> dict:
     return _detail(viewer, rr)
 
 
+def _created_data(viewer, rr, items) -> dict:
+    """The detail shape of a return this request just filed, from what it wrote (no
+    read-back). A return resolved without a parcel changed on the way: it is read back."""
+    if rr.refund_without_return:
+        return _return_data(viewer, rr.pk)
+    for line, item in zip(rr.created_lines, items, strict=True):
+        line.photo_count = len(item.photos or ())
+    rr.api_lines = rr.created_lines
+    rr.api_actions = _actions(viewer, rr)
+    return ReturnOut(rr).data
+
+
 def _detail(viewer, rr) -> dict:
     rr.api_lines = list(
         rr.lines.select_related("order_line__product", "reason", "exchange_product").annotate(
@@ -308,7 +320,7 @@ class ReturnsApi(ReturnsApiView, generics.ListAPIView):
             channel="api",
             actor=request.user,
         )
-        body = _return_data(viewer, rr.pk)
+        body = _created_data(viewer, rr, items)
         location = request.build_absolute_uri(f"{request.path}{rr.pk}/")
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 

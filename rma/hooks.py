@@ -6,21 +6,27 @@ emails) is enqueued by the callee with `transaction.on_commit`.
 """
 
 
-def return_approved(*, return_id: int) -> None:
-    """Approved (automatically or by staff): route it, or resolve it without a parcel."""
-    from rma.models import ReturnRequest
+def return_approved(*, return_request, lines=None, new_return: bool = False) -> None:
+    """Approved (automatically or by staff): route it, or resolve it without a parcel.
 
-    refund_without_return = (
-        ReturnRequest.objects.filter(pk=return_id).values_list("refund_without_return", flat=True)
-    ).first()
-    if refund_without_return:
+    `return_request` is the approved return as just saved; `lines` its lines with their
+    order lines, products, suppliers and reasons when the caller has them (else read);
+    `new_return` when the caller's transaction inserted it."""
+    if return_request.refund_without_return:
         from resolution.services import returnless_resolve
+        from rma.events import events_flush
 
-        returnless_resolve(return_id=return_id)
+        events_flush()  # resolving reads the return's log back
+        returnless_resolve(return_id=return_request.pk)
     else:
         from rma.shipping.services import shipment_plan_for_return
 
-        shipment_plan_for_return(return_id=return_id)
+        shipment_plan_for_return(
+            return_id=return_request.pk,
+            return_request=return_request,
+            lines=lines,
+            new_return=new_return,
+        )
 
 
 def return_first_scan(*, return_id: int) -> None:

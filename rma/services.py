@@ -18,7 +18,7 @@ from catalog.models import OrderLine, Product
 from catalog.selectors import exchange_allowed, order_get_for_viewer
 from returns_portal.errors import Conflict, DomainError, NotFound, PermissionDenied
 from rma import hooks, policy
-from rma.events import event_record
+from rma.events import event_record, events_batched
 from rma.models import (
     PolicyCategoryWindow,
     PolicyListEntry,
@@ -306,8 +306,9 @@ def _prepare(
             raise DomainError("Each order line may appear once.", field=f"items[{i}].order_line_id")
         line_ids.append(line_id)
 
+    # the supplier too: an approved return is routed from these lines (no second read)
     lines_qs = OrderLine.objects.filter(order=order, pk__in=line_ids).select_related(
-        "product__category"
+        "product__category", "product__supplier"
     )
     if lock:
         # Lock the lines (not their products) in pk order, the same order for everyone so
@@ -486,7 +487,8 @@ def return_create(
     """Validate, decide under the active policy, store, and move to the decided status.
 
     `today` is the filing date the return window is measured to (default: today);
-    `notify=False` sends no email (demo data, imports).
+    `notify=False` sends no email (demo data, imports). The return comes back with
+    `created_lines`: its lines as inserted (order line, product and reason loaded).
     """
     with transaction.atomic():
         prepared = _prepare(
@@ -505,7 +507,7 @@ def return_create(
         order = prepared.order
         rr = ReturnRequest.objects.create(
             order=order,
-            customer_id=order.customer_id,
+            customer=order.customer,
             kind=prepared.kind,
             preferred_outcome=prepared.preferred_outcome,
             channel=(channel or "portal")[:20],
@@ -542,31 +544,41 @@ def return_create(
                 photo = ReturnPhoto(line=line)
                 photo.image.save(f"{uuid.uuid4().hex}.{ext}", upload, save=True)
         actor_kind = _actor_kind(viewer, actor)
-        event_record(
-            return_request=rr,
-            kind="status",
-            to_status=ReturnStatus.REQUESTED,
-            actor=user,
-            actor_kind=actor_kind,
-            message="Return requested.",
-            details={"channel": rr.channel, "kind": rr.kind, "lines": len(items)},
-        )
-        details = {"decision": quote.decision, "policy_version": quote.policy_version}
-        if quote.decision == Decision.APPROVE:
-            rr = _approve(rr, message=quote.summary, details=details, notify=notify)
-        else:
-            to_status = (
-                ReturnStatus.DECLINED
-                if quote.decision == Decision.DECLINE
-                else ReturnStatus.PENDING_REVIEW
+        # the return's events (requested, decided, routed) are written in one INSERT
+        with events_batched():
+            event_record(
+                return_request=rr,
+                kind="status",
+                to_status=ReturnStatus.REQUESTED,
+                actor=user,
+                actor_kind=actor_kind,
+                message="Return requested.",
+                details={"channel": rr.channel, "kind": rr.kind, "lines": len(items)},
             )
-            rr = return_transition(
-                return_id=rr.pk,
-                to_status=to_status,
-                message=quote.summary,
-                details=details,
-                notify=notify,
-            )
+            details = {"decision": quote.decision, "policy_version": quote.policy_version}
+            if quote.decision == Decision.APPROVE:
+                rr = _approve(
+                    rr,
+                    message=quote.summary,
+                    details=details,
+                    notify=notify,
+                    inserted_lines=lines,
+                )
+            else:
+                to_status = (
+                    ReturnStatus.DECLINED
+                    if quote.decision == Decision.DECLINE
+                    else ReturnStatus.PENDING_REVIEW
+                )
+                rr = return_transition(
+                    return_id=rr.pk,
+                    to_status=to_status,
+                    message=quote.summary,
+                    details=details,
+                    notify=notify,
+                    locked=rr,
+                )
+    rr.created_lines = lines
     return rr
 
 
@@ -580,7 +592,11 @@ def _approve(
     changes=None,
     expected_from=frozenset({ReturnStatus.REQUESTED}),
     notify: bool = True,
+    inserted_lines: list[ReturnLine] | None = None,
 ):
+    """`inserted_lines`: the caller's transaction just inserted `rr` with these lines (their
+    order lines, products, suppliers and reasons loaded), so nothing is read again."""
+    inserted = inserted_lines is not None
     rr = return_transition(
         return_id=rr.pk,
         to_status=ReturnStatus.APPROVED,
@@ -591,9 +607,11 @@ def _approve(
         expected_from=expected_from,
         changes={"rma_number": rma_number_for(rr), **(changes or {})},
         notify=notify,
+        locked=rr if inserted else None,
     )
-    hooks.return_approved(return_id=rr.pk)
-    rr.refresh_from_db()  # the hook may have moved it on (refund without return → resolved)
+    hooks.return_approved(return_request=rr, lines=inserted_lines, new_return=inserted)
+    if rr.refund_without_return:
+        rr.refresh_from_db()  # the hook moved it on (refund without return → resolved)
     return rr
 
 

@@ -1,6 +1,8 @@
 """The one door through which a return changes status."""
 
-from django.db import transaction
+from contextlib import nullcontext
+
+from django.db import connection, transaction
 from django.utils import timezone
 
 from returns_portal.errors import IllegalTransition, NotFound
@@ -20,18 +22,29 @@ def return_transition(
     expected_from: frozenset[str] | None = None,
     changes: dict | None = None,
     notify: bool = True,
+    locked: ReturnRequest | None = None,
 ) -> ReturnRequest:
     """Move a return to `to_status`, locking the row and writing the audit event.
 
     `expected_from` narrows the legal starting states for this caller (e.g. a customer may
     only cancel before dispatch). `changes` are extra field values saved with the move.
-    Raises IllegalTransition for a move the table (or the caller) does not allow.
+    `locked` is the return when the caller's transaction already holds its row (it inserted
+    it, or locked it): it is not read again. Raises IllegalTransition for a move the table
+    (or the caller) does not allow.
     """
-    with transaction.atomic():
-        try:
-            rr = ReturnRequest.objects.select_for_update().get(pk=return_id)
-        except ReturnRequest.DoesNotExist:
-            raise NotFound("Return not found.") from None
+    if locked is not None and (locked.pk != return_id or not connection.in_atomic_block):
+        raise ValueError("`locked` must be the return's row, held by an open transaction.")
+    # Inside a caller's transaction no savepoint is needed: NotFound and IllegalTransition
+    # are raised before anything is written, so a caller that catches them (receiving
+    # turns one into a clearer message) goes on with an untouched transaction.
+    with nullcontext() if connection.in_atomic_block else transaction.atomic():
+        if locked is not None:
+            rr = locked
+        else:
+            try:
+                rr = ReturnRequest.objects.select_for_update().get(pk=return_id)
+            except ReturnRequest.DoesNotExist:
+                raise NotFound("Return not found.") from None
         from_status = rr.status
         allowed = can_move(from_status, to_status) and (
             expected_from is None or from_status in expected_from

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+AUTHENTICATION_BACKENDS = ["returns_portal.auth.OneQueryPermissionsBackend"]
+
 ROOT_URLCONF = "returns_portal.urls"
 WSGI_APPLICATION = "returns_portal.wsgi.application"
 ASGI_APPLICATION = "returns_portal.asgi.application"

@@ -100,7 +100,13 @@ def _lines(return_id: int) -> list[ReturnLine]:
     )
 
 
-def route_for_return(*, return_id: int) -> tuple[Destination, routing.Route]:
+def route_for_return(
+    *, return_id: int, lines: list[ReturnLine] | None = None
+) -> tuple[Destination, routing.Route]:
+    """Where the return's parcel goes. `lines`: its lines with order line, product,
+    supplier and reason loaded, when the caller has them (else they are read)."""
+    if lines is None:
+        lines = _lines(return_id)
     facts = [
         routing.LineFacts(
             product_id=line.order_line.product_id,
@@ -111,30 +117,56 @@ def route_for_return(*, return_id: int) -> tuple[Destination, routing.Route]:
             supplier_is_dropship=line.order_line.product.supplier.is_dropship,
             supplier_accepts_credit=line.order_line.product.supplier.accepts_returns_for_credit,
         )
-        for line in _lines(return_id)
+        for line in lines
     ]
     default = destination_default()
     route = routing.route_return(
         lines=facts, rules=_rule_specs(), default_destination_id=default.pk
     )
     if route.supplier_id is not None:
-        from catalog.models import Supplier
+        supplier = next(
+            (
+                line.order_line.product.supplier
+                for line in lines
+                if line.order_line.product.supplier_id == route.supplier_id
+            ),
+            None,
+        )
+        if supplier is None:
+            from catalog.models import Supplier
 
-        return destination_for_supplier(supplier=Supplier.objects.get(pk=route.supplier_id)), route
+            supplier = Supplier.objects.get(pk=route.supplier_id)
+        return destination_for_supplier(supplier=supplier), route
+    if route.destination_id == default.pk:
+        return default, route
     return Destination.objects.get(pk=route.destination_id), route
 
 
-def shipment_plan_for_return(*, return_id: int) -> Shipment:
-    """Choose the destination for an approved return (the label is made on demand)."""
-    with transaction.atomic():
-        existing = Shipment.objects.filter(return_request_id=return_id).first()
-        if existing is not None:
-            return existing
-        return_request = ReturnRequest.objects.get(pk=return_id)
-        destination, route = route_for_return(return_id=return_id)
-        weight = sum(
-            line.order_line.product.weight_grams * line.quantity for line in _lines(return_id)
-        )
+def shipment_plan_for_return(
+    *,
+    return_id: int,
+    return_request: ReturnRequest | None = None,
+    lines: list[ReturnLine] | None = None,
+    new_return: bool = False,
+) -> Shipment:
+    """Choose the destination for an approved return (the label is made on demand).
+
+    A caller inside its own transaction may pass the return as it just saved it, its
+    `lines` (order line, product, supplier and reason loaded) and `new_return=True` when
+    that transaction inserted the return (so it cannot have a shipment yet): nothing is
+    read again."""
+    # Inside a caller's transaction an error aborts it all, so no savepoint is needed.
+    with transaction.atomic(savepoint=False):
+        if not new_return:
+            existing = Shipment.objects.filter(return_request_id=return_id).first()
+            if existing is not None:
+                return existing
+        if return_request is None:
+            return_request = ReturnRequest.objects.get(pk=return_id)
+        if lines is None:
+            lines = _lines(return_id)
+        destination, route = route_for_return(return_id=return_id, lines=lines)
+        weight = sum(line.order_line.product.weight_grams * line.quantity for line in lines)
         shipment = Shipment.objects.create(
             return_request=return_request,
             destination=destination,
