@@ -161,7 +161,7 @@ class Order(Address):
     )
     shipping_paid = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     channel = models.CharField(max_length=40, default="web", help_text="web, retail partner, …")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-placed_at"]

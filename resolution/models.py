@@ -92,7 +92,7 @@ class MoneyMovement(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     due_on = models.DateField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Added by RESOLUTION (0002): the order and charge / payment intent refunded.
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.PROTECT, related_name="money_movements"

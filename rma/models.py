@@ -190,7 +190,7 @@ class ReturnRequest(models.Model):
     expected_refund = models.DecimalField(**MONEY, default=Decimal("0.00"))
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # nightly rollup scan
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -265,7 +265,7 @@ class ReturnEvent(models.Model):
     return_request = models.ForeignKey(
         ReturnRequest, on_delete=models.CASCADE, related_name="events"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

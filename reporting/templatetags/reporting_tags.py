@@ -33,3 +33,10 @@ def at(sequence, index):
         return sequence[index]
     except (IndexError, TypeError):
         return None
+
+
+@register.filter
+def stage_label(name: str) -> str:
+    """`requested_to_received` → "Requested → received"."""
+    text = str(name).replace("_to_", " → ").replace("_", " ")
+    return text[:1].upper() + text[1:]

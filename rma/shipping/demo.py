@@ -68,7 +68,11 @@ def _destinations():
 def seed(*, stdout, today: dt.date) -> None:
     from rma.models import ReturnEvent, ReturnRequest
     from rma.shipping.models import Shipment, TrackingEvent
-    from rma.shipping.services import _address_of, shipment_plan_for_return
+    from rma.shipping.services import (
+        _address_of,
+        _label_cost_record,
+        shipment_plan_for_return,
+    )
 
     _destinations()
     rng = random.Random(4)
@@ -127,6 +131,8 @@ def seed(*, stdout, today: dt.date) -> None:
             )
         shipment.status = steps[-1][0] if steps else Shipment.Status.LABEL_CREATED
         shipment.save()
+        if shipment.cost:  # what the carrier bills for the label: a cost of the return
+            _label_cost_record(shipment=shipment, return_request=rr, actor=None)
         for n, (status, text, where, offset) in enumerate(steps):
             # the carrier's scan comes a few minutes before the status change it caused
             at = moved_at.get((rr.pk, status))

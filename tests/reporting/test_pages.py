@@ -57,6 +57,8 @@ def test_overview_numbers_and_drilldown(client, manager, rolled_up):
     assert 'id="kpi-return-rate">9.1%<' in page
     assert "/staff/returns/?created_after=" in page and "reason=defective" in page
     assert 'id="report-data"' in page and "chart.umd.min.js" in page
+    # stage clocks read as words, not field names
+    assert "Requested → received (hours)" in page and "requested_to" not in page
 
 
 @pytest.mark.django_db

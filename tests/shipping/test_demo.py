@@ -32,6 +32,14 @@ def test_demo_seed_gives_shipped_returns_tracking_and_is_rerunnable(customer, po
     assert made["received"].shipment.status == "delivered"
     assert TrackingEvent.objects.count() == 3
     assert not made["received"].shipment.label_pdf  # rendered on first download
+    # and each carrier label is a cost of its return, booked once
+    from resolution.models import CostEntry
+
+    labels = CostEntry.objects.filter(kind="label")
+    assert labels.count() == 3
+    assert labels.get(return_request=made["in_transit"]).amount == (
+        made["in_transit"].shipment.cost
+    )
 
 
 def test_demo_carrier_scans_sit_in_the_timeline_where_the_history_put_them(customer, policy):
