@@ -159,6 +159,10 @@ class CustomerRefOut(serializers.Serializer):
     email = serializers.EmailField()
 
 
+# Built once (DRF deep-copies declared fields for every new instance); stateless to use.
+_MONEY_OUT = MoneyOut()
+
+
 class ReturnOut(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField(help_text="The RMA number once approved, else REQ-<id>.")
@@ -188,7 +192,7 @@ class ReturnOut(serializers.Serializer):
     status_changed_at = serializers.DateTimeField(allow_null=True)
 
     def get_money(self, rr) -> MoneyOut:
-        return MoneyOut(
+        return _MONEY_OUT.to_representation(
             {
                 "currency": rr.order.currency,
                 "items_value": rr.items_value,
@@ -199,7 +203,7 @@ class ReturnOut(serializers.Serializer):
                 "expected_refund": rr.expected_refund,
                 "refund_without_return": rr.refund_without_return,
             }
-        ).data
+        )
 
 
 class ReturnListLineOut(serializers.Serializer):

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from PIL import Image
 
@@ -178,6 +179,48 @@ def _policy_facts(active: ReturnPolicy) -> policy.PolicyFacts:
             _POLICY_FACTS.clear()
         facts = _POLICY_FACTS[key] = policy.PolicyFacts.from_model(active)
     return facts
+
+
+def _recent_returns(*, customer_id: int, until: dt.datetime, period_days: int):
+    """The customer's returns (not cancelled) in the `period_days` before `until`."""
+    since = until - dt.timedelta(days=period_days + 1)
+    return ReturnRequest.objects.filter(
+        customer_id=customer_id, created_at__gte=since, created_at__lt=until
+    ).exclude(status=ReturnStatus.CANCELLED)
+
+
+# The period of the policy seen last: the active policy and the count over its period come
+# in one query; when the policy read back has another period (a new version), it is
+# counted again over the right one.
+_period_seen = {"days": 90}
+
+
+def _policy_and_recent_returns(*, customer_id: int, today: dt.date) -> tuple[ReturnPolicy, int]:
+    """The active policy and the customer's number of returns in its period up to `today`
+    (imports and the demo file returns "in the past")."""
+    until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+    guess = _period_seen["days"]
+    counted = (
+        _recent_returns(customer_id=customer_id, until=until, period_days=guess)
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    active = (
+        ReturnPolicy.objects.filter(is_active=True)
+        .annotate(recent_returns=Coalesce(Subquery(counted), 0))
+        .first()
+    )
+    if active is None:
+        active = policy_active_or_default()
+    elif active.returns_period_days == guess:
+        return active, active.recent_returns
+    _period_seen["days"] = active.returns_period_days
+    recent = _recent_returns(
+        customer_id=customer_id, until=until, period_days=active.returns_period_days
+    ).count()
+    return active, recent
 
 
 # --- Validation ------------------------------------------------------------------------
@@ -392,19 +435,9 @@ def _prepare(
         if problems:
             raise DomainError(problems[0].message, field=problems[0].field)
 
-    active = policy_active_or_default()
-    rules = _policy_facts(active)
     today = today or timezone.localdate()
-    # Counted up to the filing date (imports and the demo file returns "in the past").
-    until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
-    since = until - dt.timedelta(days=rules.returns_period_days + 1)
-    recent = (
-        ReturnRequest.objects.filter(
-            customer_id=order.customer_id, created_at__gte=since, created_at__lt=until
-        )
-        .exclude(status=ReturnStatus.CANCELLED)
-        .count()
-    )
+    active, recent = _policy_and_recent_returns(customer_id=order.customer_id, today=today)
+    rules = _policy_facts(active)
     request = policy.QuoteRequest(
         policy=rules,
         lines=tuple(facts),
