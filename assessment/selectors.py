@@ -178,6 +178,21 @@ def qc_queue_count(*, user) -> int:
     return _qc_waiting_for(user).count()
 
 
+def qc_waiting_count() -> int:
+    """Blind second gradings not yet done, whoever may do them."""
+    return Inspection.objects.filter(kind=Inspection.Kind.QC, grade__isnull=True).count()
+
+
+def inspections_for_return(*, return_request) -> list[Inspection]:
+    """The return's inspections with what the staff panel shows of each, in a fixed number of
+    queries."""
+    return list(
+        Inspection.objects.filter(return_request=return_request)
+        .select_related("grade", "inspector", "return_line__order_line__product")
+        .prefetch_related("photos")
+    )
+
+
 @dataclass
 class Disagreement:
     qc: Inspection

@@ -462,25 +462,18 @@ def labor_book(*, inspection: Inspection, actor=None):
     if minutes <= 0 and not CostEntry.objects.filter(source_key=key).exists():
         return None
     rate = grading_settings().labor_hourly_rate
+    values = {
+        "return_request_id": inspection.return_request_id,
+        "kind": CostEntry.Kind.LABOR,
+        "amount": rules.labor_cost(minutes=minutes, hourly_rate=rate),
+        "minutes": minutes,
+        "note": f"{inspection.get_kind_display()} of line {inspection.return_line_id}: "
+        f"{minutes} min at {rate}/h",
+    }
     entry, _ = CostEntry.objects.update_or_create(
         source_key=key,
-        defaults={
-            "return_request_id": inspection.return_request_id,
-            "kind": CostEntry.Kind.LABOR,
-            "amount": rules.labor_cost(minutes=minutes, hourly_rate=rate),
-            "minutes": minutes,
-            "note": f"{inspection.get_kind_display()} of line {inspection.return_line_id}: "
-            f"{minutes} min at {rate}/h",
-        },
-        create_defaults={
-            "return_request_id": inspection.return_request_id,
-            "kind": CostEntry.Kind.LABOR,
-            "amount": rules.labor_cost(minutes=minutes, hourly_rate=rate),
-            "minutes": minutes,
-            "note": f"{inspection.get_kind_display()} of line {inspection.return_line_id}: "
-            f"{minutes} min at {rate}/h",
-            "created_by": _user(actor),
-        },
+        defaults=values,
+        create_defaults={**values, "created_by": _user(actor)},
     )
     return entry
 

@@ -45,12 +45,12 @@ def _not_found(exc: NotFound):
 @require_GET
 def receiving(request):
     code = request.GET.get("code", "")
-    error = ""
+    error, status = "", 200
     if code.strip():
         try:
             return_id = selectors.return_id_for_scan(code=code)
         except DomainError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
         else:
             return redirect("assessment:return", return_id=return_id)
     return render(
@@ -64,7 +64,7 @@ def receiving(request):
             "open_exceptions": selectors.exceptions_open_count(),
             "qc_waiting": selectors.qc_queue_count(user=request.user),
         },
-        status=404 if error and "No return matches" in error else (400 if error else 200),
+        status=status,
     )
 
 
@@ -263,7 +263,7 @@ def qc_report(request):
             "disagreements": selectors.qc_disagreements(),
             "per_grader": selectors.qc_counts_per_grader(),
             "settings": selectors.grading_settings(),
-            "waiting": Inspection.objects.filter(kind="qc", grade__isnull=True).count(),
+            "waiting": selectors.qc_waiting_count(),
         },
     )
 

@@ -434,3 +434,23 @@ def test_the_customer_reads_why_on_their_timeline(client, grader, customer, orde
     # then she reads the plain-language reason, but not the staff-only audit lines
     assert "our inspection found it unused, working and as described" in body
     assert "Primary grading of" not in body
+
+
+def test_staff_return_panel_queries_do_not_grow_with_inspections(
+    rf, grader, delivered_return, django_assert_max_num_queries
+):
+    # given: a received return, every line with an open inspection
+    from django.template.loader import render_to_string
+
+    parcel_receive(return_id=delivered_return.pk, actor=grader)
+    assert Inspection.objects.filter(return_request=delivered_return).count() >= 1
+    request = rf.get("/")
+    request.user = grader
+    render_to_string(  # warm the permission cache
+        "assessment/_return_panel.html", {"return_request": delivered_return}, request=request
+    )
+    # when / then: inspections with their grade, inspector, product and photos in two queries
+    with django_assert_max_num_queries(2):
+        render_to_string(
+            "assessment/_return_panel.html", {"return_request": delivered_return}, request=request
+        )
