@@ -203,9 +203,7 @@ def _service_input(viewer, data: dict, photos: dict | None = None, order=None):
 
 def _actions(viewer, rr) -> list[str]:
     actions = []
-    owner = bool(viewer.customer_id and rr.customer_id == viewer.customer_id) or (
-        rr.order_id in viewer.guest_order_ids
-    )
+    owner = selectors.return_owned_by(viewer, rr)
     reviewer = viewer.can("review_return")
     if rr.status in CUSTOMER_CANCELLABLE and (owner or reviewer):
         actions.append("cancel")

@@ -36,6 +36,13 @@ def returns_for_viewer(viewer: Viewer) -> QuerySet[ReturnRequest]:
     return returns.filter(scope) if matched else returns.none()
 
 
+def return_owned_by(viewer: Viewer, return_request: ReturnRequest) -> bool:
+    """The viewer filed it: their customer's return, or one of the orders they proved."""
+    if viewer.customer_id and return_request.customer_id == viewer.customer_id:
+        return True
+    return return_request.order_id in viewer.guest_order_ids
+
+
 LIST_FIELDS = (
     "id",
     "rma_number",

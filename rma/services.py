@@ -703,13 +703,10 @@ def return_decline(*, return_id: int, actor, reason: str) -> ReturnRequest:
 
 def return_cancel(*, viewer, return_id: int, reason: str = "") -> ReturnRequest:
     """The owner (or review staff) cancels before the parcel is handed to the carrier."""
-    from rma.selectors import return_get_for_viewer
+    from rma.selectors import return_get_for_viewer, return_owned_by
 
     rr = return_get_for_viewer(viewer=viewer, return_id=return_id)
-    owner = (viewer.customer_id and rr.customer_id == viewer.customer_id) or (
-        rr.order_id in viewer.guest_order_ids
-    )
-    if owner:
+    if return_owned_by(viewer, rr):
         actor_kind = ReturnEvent.ActorKind.CUSTOMER
     elif viewer.can("review_return"):
         actor_kind = ReturnEvent.ActorKind.STAFF

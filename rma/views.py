@@ -190,7 +190,8 @@ def _photos_missing(form, data) -> list[str]:
         if reason is None or not reason.requires_photo or item.photos:
             continue
         chosen = data.get(f"line_{item.order_line_id}_photos_count", "")
-        if chosen.isdigit() and int(chosen) > 0:
+        # isascii: "²".isdigit() is True but int("²") raises; a few digits are plenty
+        if chosen.isascii() and chosen.isdigit() and len(chosen) < 6 and int(chosen) > 0:
             continue
         missing.append(f"{names[item.order_line_id]} ({reason.label})")
     return missing

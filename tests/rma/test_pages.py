@@ -342,6 +342,22 @@ def test_photo_reason_needs_a_photo_at_submit(client, customer, order, setup):
     assert ReturnRequest.objects.count() == 0
 
 
+@pytest.mark.parametrize("count", ["²", "9" * 5000, "-1", "x"])
+def test_a_photo_count_that_is_not_a_small_number_means_none_chosen(
+    client, customer, order, setup, count
+):
+    # given a reason that needs a photo and a live-quote photo count no one could type
+    first, _ = lines_of(order)
+    client.force_login(customer.user)
+    data = form_data(order, {first: {"reason": "arrived-damaged"}})
+    data[f"line_{first.pk}_photos_count"] = count
+    # when the preview is asked for
+    preview = client.post(f"/orders/{order.pk}/return/", data)
+    # then it is no 500: the photo is still reported missing
+    assert preview.status_code == 200
+    assert "Add a photo before you submit" in text(preview)
+
+
 def test_a_file_that_is_not_an_image_is_refused(client, customer, order, setup):
     first, _ = lines_of(order)
     client.force_login(customer.user)
