@@ -182,7 +182,7 @@ def _families_table() -> list[Family]:
                 name=name,
                 category=category,
                 supplier=supplier,
-                price=Decimal(price).quantize(Decimal("0.01")),
+                price=money(price),
                 colors=tuple(colors.split()) or ("",),
                 sizes=tuple(sizes.split()) or ("",),
                 grams=int(grams),

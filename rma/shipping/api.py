@@ -139,10 +139,7 @@ class OwnCarrierApi(APIView):
 
 class CanBulkLabel(BasePermission):
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return user.has_perm("catalog.view_all_returns") and (
-            user.has_perm("catalog.manage_recalls") or user.has_perm("catalog.resolve_return")
-        )
+        return selectors.user_can_bulk_label(request.user)
 
 
 class BatchOut(serializers.Serializer):

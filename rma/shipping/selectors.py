@@ -1,7 +1,5 @@
 """Shipping reads, always through the viewer check for customer-facing ones."""
 
-from django.db.models import Q
-
 from returns_portal.errors import NotFound
 
 
@@ -20,26 +18,9 @@ def return_id_for_tracking(tracking_number: str) -> int | None:
 
 def return_for_viewer(*, viewer, return_id: int):
     """The return if this viewer may see it (owner, guest who proved the order, staff)."""
-    from rma.models import ReturnRequest
+    from rma.selectors import return_get_for_viewer
 
-    try:
-        from rma.selectors import return_get_for_viewer
-    except ImportError:  # RMA-CORE's selector not there yet: same rule, written here
-        return_get_for_viewer = None
-    if return_get_for_viewer is not None:
-        return return_get_for_viewer(viewer=viewer, return_id=return_id)
-    qs = ReturnRequest.objects.select_related("customer", "order")
-    if not viewer.is_staff:
-        scope = Q(pk__in=[])
-        if viewer.customer_id:
-            scope |= Q(customer_id=viewer.customer_id)
-        if viewer.guest_order_ids:
-            scope |= Q(order_id__in=viewer.guest_order_ids)
-        qs = qs.filter(scope)
-    found = qs.filter(pk=return_id).first()
-    if found is None:
-        raise NotFound("Return not found.")
-    return found
+    return return_get_for_viewer(viewer=viewer, return_id=return_id)
 
 
 def shipment_for_viewer(*, viewer, return_id: int):
@@ -54,18 +35,11 @@ def shipment_for_viewer(*, viewer, return_id: int):
     return shipment
 
 
-def shipment_panel(*, return_request) -> dict:
-    """What the return panel shows; empty when the return has no shipment."""
-    from rma.shipping.models import Shipment
-
-    shipment = (
-        Shipment.objects.select_related("destination")
-        .filter(return_request_id=return_request.pk)
-        .first()
+def user_can_bulk_label(user) -> bool:
+    """Bulk labels are for staff who see every return and recall or resolve them."""
+    return user.has_perm("catalog.view_all_returns") and (
+        user.has_perm("catalog.manage_recalls") or user.has_perm("catalog.resolve_return")
     )
-    if shipment is None:
-        return {"shipment": None, "events": []}
-    return {"shipment": shipment, "events": list(shipment.events.all())}
 
 
 def label_batch_get(*, batch_id: int):

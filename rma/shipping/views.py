@@ -17,6 +17,7 @@ from catalog.identity import viewer_for_request
 from returns_portal.errors import DomainError, NotFound
 from rma.models import ReturnEvent
 from rma.shipping import selectors, services, webhook
+from rma.shipping.models import LabelBatch
 from rma.states import ReturnKind
 
 log = logging.getLogger(__name__)
@@ -110,10 +111,7 @@ def panel(request, return_id: int):
 
 # --- Bulk labels (staff) -------------------------------------------------------------
 def _require_bulk_staff(user) -> None:
-    if not (
-        user.has_perm("catalog.view_all_returns")
-        and (user.has_perm("catalog.manage_recalls") or user.has_perm("catalog.resolve_return"))
-    ):
+    if not selectors.user_can_bulk_label(user):
         raise DjangoPermissionDenied
 
 
@@ -133,8 +131,6 @@ def bulk(request):
             messages.error(request, exc.message)
         else:
             return redirect("shipping:bulk_batch", batch_id=batch.pk)
-    from rma.shipping.models import LabelBatch
-
     return render(
         request,
         "shipping/bulk.html",
