@@ -29,7 +29,10 @@ class FilterForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", "The end date is before the start date.")
-        if start and end and (end - start).days > 3660:
+        # The cap applies to the range actually read: one date alone (start=0001-01-01)
+        # would otherwise make the trend table millions of days long.
+        default = filters_default()
+        if ((end or default.end) - (start or default.start)).days > 3660:
             self.add_error("start", "Pick at most ten years.")
         return data
 

@@ -85,6 +85,17 @@ def test_filters_narrow_to_supplier_and_bad_dates_do_not_500(client, manager, ro
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("params", [{"start": "0001-01-01"}, {"end": "9999-12-31"}])
+def test_one_sided_range_is_capped_at_ten_years(client, api_client, manager, rolled_up, params):
+    client.force_login(manager)
+    response = client.get("/reports/", params)
+    assert response.status_code == 200
+    assert "Pick at most ten years." in response.content.decode()
+    api_client.force_authenticate(manager)
+    assert api_client.get("/api/v1/reports/tables/trend/", params).status_code == 400
+
+
+@pytest.mark.django_db
 def test_supplier_scorecard_page(client, manager, rolled_up):
     client.force_login(manager)
     page = client.get("/reports/suppliers/acme/").content.decode()
