@@ -8,7 +8,7 @@ never above what was paid, and `paid = refund + fees applied + deductions applie
 from dataclasses import dataclass
 from decimal import Decimal
 
-from returns_portal.money import ZERO, money, percent_of
+from returns_portal.money import ZERO, clamp, money, percent_of
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class RefundBreakdown:
 
 def _take(left: Decimal, wanted: Decimal) -> Decimal:
     """The part of `wanted` that still fits in `left` (never negative)."""
-    return money(min(max(Decimal(wanted), ZERO), left))
+    return clamp(Decimal(wanted), high=left)
 
 
 def refund_breakdown(

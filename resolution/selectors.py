@@ -109,7 +109,9 @@ def movements_done():
 
 def movements_goodwill():
     kinds = [MoneyMovement.Kind.GOODWILL_REFUND, MoneyMovement.Kind.GOODWILL_CREDIT]
-    return MoneyMovement.objects.filter(kind__in=kinds).select_related("customer", "created_by")
+    return MoneyMovement.objects.filter(kind__in=kinds).select_related(
+        "customer", "created_by", "return_request"
+    )
 
 
 def refunded_on_order(*, order_id: int) -> Decimal:

@@ -94,6 +94,12 @@ def movement_retry(request, movement_id: int):
 def return_page(request, return_id: int):
     rr = (
         ReturnRequest.objects.select_related("order", "customer", "customer_outcome")
+        .prefetch_related(
+            "money_movements",
+            "exchange_orders__product",
+            "dispositions__return_line__order_line__product",
+            "dispositions__overridden_by",
+        )
         .filter(pk=return_id)
         .first()
     )

@@ -3,6 +3,8 @@
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -248,3 +250,12 @@ def test_posting_to_a_missing_object_is_404(client, manager):
         == 404
     )
     assert client.get(reverse("resolution:return", args=[999])).status_code == 404
+
+
+def test_the_return_page_reads_each_dispositions_product_once(client, manager, resolved):
+    _login(client, manager)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("resolution:return", args=[resolved.pk]))
+    assert page.status_code == 200
+    product_reads = [q for q in ctx.captured_queries if 'FROM "catalog_product"' in q["sql"]]
+    assert len(product_reads) == 1  # two dispositions, one prefetch (not one per row)
