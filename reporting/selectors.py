@@ -11,7 +11,6 @@ from decimal import Decimal
 from functools import cached_property
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -457,25 +456,31 @@ def alerts_table() -> Table:
     return Table("alerts", "Spike alerts", columns, rows, links)
 
 
-def supplier_claims(supplier_id: int) -> tuple[Decimal | None, Decimal | None]:
-    """(claimed, received) from resolution's SupplierClaim when that model exists."""
-    try:
-        claim = apps.get_model("resolution", "SupplierClaim")
-    except LookupError:
-        return None, None
-    names = {f.name for f in claim._meta.get_fields()}
-    claimed_field = next(
-        (n for n in ("amount_claimed", "claimed_amount", "amount") if n in names), None
+def supplier_claims_by_supplier(supplier_id: int | None = None) -> dict[int, tuple]:
+    """{supplier id: (claimed, received)}: the credit expected on its claims, and what it paid;
+    two grouped queries whatever the number of suppliers."""
+    from resolution.models import SupplierClaim, SupplierClaimItem
+
+    items = SupplierClaimItem.objects.all()
+    claims = SupplierClaim.objects.all()
+    if supplier_id is not None:
+        items = items.filter(claim__supplier_id=supplier_id)
+        claims = claims.filter(supplier_id=supplier_id)
+    claimed = dict(
+        items.values_list("claim__supplier_id").annotate(s=Sum("expected_credit")).order_by()
     )
-    received_field = next(
-        (n for n in ("amount_received", "received_amount", "credited_amount") if n in names), None
-    )
-    if "supplier" not in names or not claimed_field:
-        return None, None
-    rows = claim.objects.filter(supplier_id=supplier_id)
-    claimed = rows.aggregate(s=Sum(claimed_field))["s"] or Decimal("0")
-    received = rows.aggregate(s=Sum(received_field))["s"] if received_field else None
-    return claimed, received if received is None else received or Decimal("0")
+    received = dict(claims.values_list("supplier_id").annotate(s=Sum("credited_amount")).order_by())
+    zero = Decimal("0.00")
+    return {
+        pk: (claimed.get(pk) or zero, received.get(pk) or zero)
+        for pk in claimed.keys() | received.keys()
+    }
+
+
+def supplier_claims(supplier_id: int) -> tuple[Decimal, Decimal]:
+    """(claimed, received) for one supplier."""
+    zero = Decimal("0.00")
+    return supplier_claims_by_supplier(supplier_id).get(supplier_id, (zero, zero))
 
 
 def _supplier_totals(filters: Filters, supplier_id: int | None = None) -> dict[int, dict]:
@@ -496,11 +501,13 @@ def _supplier_totals(filters: Filters, supplier_id: int | None = None) -> dict[i
     return {r["supplier_id"]: r for r in rows}
 
 
-def _scorecard(supplier: Supplier, totals: dict | None, filters: Filters) -> dict:
+def _scorecard(
+    supplier: Supplier, totals: dict | None, filters: Filters, claims: tuple[Decimal, Decimal]
+) -> dict:
     totals = totals or {"returns": 0, "units": 0, "defects": 0, "sold": 0}
     rate = kpis.return_rate(returned_units=totals["units"], sold_units=totals["sold"])
     defect_share = kpis.ratio(totals["defects"], totals["returns"])
-    claimed, received = supplier_claims(supplier.pk)
+    claimed, received = claims
     scoped = Filters(filters.start, filters.end, supplier_id=supplier.pk)
     return {
         "supplier": supplier,
@@ -519,14 +526,16 @@ def _scorecard(supplier: Supplier, totals: dict | None, filters: Filters) -> dic
 
 def supplier_scorecard(supplier: Supplier, filters: Filters) -> dict:
     totals = _supplier_totals(filters, supplier.pk).get(supplier.pk)
-    return _scorecard(supplier, totals, filters)
+    return _scorecard(supplier, totals, filters, supplier_claims(supplier.pk))
 
 
 def suppliers_table(filters: Filters) -> Table:
     rows, links = [], []
     totals = _supplier_totals(filters)
+    claims = supplier_claims_by_supplier()
+    none = (Decimal("0.00"), Decimal("0.00"))
     for supplier in Supplier.objects.all():
-        card = _scorecard(supplier, totals.get(supplier.pk), filters)
+        card = _scorecard(supplier, totals.get(supplier.pk), filters, claims.get(supplier.pk, none))
         rows.append(
             [
                 supplier.code,

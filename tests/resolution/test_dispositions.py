@@ -125,6 +125,10 @@ def test_unsellable_defect_goes_to_the_supplier_and_is_tracked_until_credited(
     assert d.recovered_value + d2.recovered_value == D("70.00")
     claim.refresh_from_db()
     assert (claim.status, claim.credited_amount) == ("credited", D("70.00"))
+    # and the supplier scorecard reads credit claimed (2 × 40) against credit received
+    from reporting.selectors import supplier_claims
+
+    assert supplier_claims(supplier.pk) == (D("80.00"), D("70.00"))
 
 
 def test_supplier_terms_decide_whether_non_defects_go_back(customer, policy, config, changed_mind):
