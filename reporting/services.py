@@ -17,8 +17,11 @@ def recall_open_from_alert(*, alert_id: int, actor) -> Recall:
             raise DomainError("This alert is for a SKU, not a batch: pick a batch to recall.")
         if alert.status == SpikeAlert.Status.RECALLED:
             raise Conflict("A recall was already started for this alert.")
+        batch = Batch.objects.filter(pk=alert.batch_id).first()
+        if batch is None:
+            raise NotFound("The alert's batch no longer exists.")
         recall = Recall.objects.create(
-            batch=Batch.objects.get(pk=alert.batch_id),
+            batch=batch,
             reason_code=alert.reason_code,
             alert=alert,
             opened_by=actor,

@@ -236,9 +236,12 @@ def _credit_customer_id(request, requested) -> int:
         ):
             raise PermissionDenied("You may only use your own store credit.")
         try:
-            return int(requested)
+            customer_id = int(requested)
         except (TypeError, ValueError):
-            raise DomainError("customer_id must be a number.", field="customer_id") from None
+            customer_id = 0
+        if not 0 < customer_id < 2**63:  # a bigint key: larger would overflow in the database
+            raise DomainError("customer_id must be a customer's number.", field="customer_id")
+        return customer_id
     if not viewer.customer_id:
         raise NotFound("No customer account is linked to this login.")
     return viewer.customer_id

@@ -139,3 +139,21 @@ def test_recall_from_alert_needs_manage_recalls(client, grader, manager, rolled_
     # a second click does not open a second recall
     client.post(url)
     assert Recall.objects.count() == 1
+
+
+def test_recall_for_a_batch_that_no_longer_exists_says_so(client, manager, rolled_up):
+    alert = SpikeAlert.objects.create(
+        scope="batch",
+        product_id=rolled_up["boot"].pk,
+        batch_id=987654,  # a plain id: the batch was deleted since the alert fired
+        reason_code="defective",
+        window_start="2026-01-01",
+        window_end="2026-01-30",
+        count=9,
+        baseline=1,
+    )
+    client.force_login(manager)
+    response = client.post(reverse("reporting:alert_recall", args=[alert.pk]), follow=True)
+    assert response.status_code == 200
+    assert "no longer exists" in response.content.decode()
+    assert not Recall.objects.exists()

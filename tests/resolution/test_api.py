@@ -208,3 +208,13 @@ def test_the_schema_documents_the_endpoints(api_client, manager):
     ):
         assert path in schema
     assert "Idempotency-Key" in schema
+
+
+@pytest.mark.parametrize("customer_id", ["9" * 30, "-3", "0", "abc"])
+def test_a_customer_id_that_cannot_be_a_customer_is_a_400(
+    api_client, customer, admin_user, policy, customer_id
+):
+    api_client.force_authenticate(admin_user)
+    response = api_client.get(f"{API}/store-credit/?customer_id={customer_id}")
+    assert response.status_code == 400
+    assert "customer_id" in response.json()
