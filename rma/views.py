@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +29,7 @@ from catalog.selectors import (
 )
 from returns_portal.errors import DomainError, NotFound
 from rma import selectors, services
+from rma.filters import ReturnFilter
 from rma.forms import (
     CancelForm,
     OrderLookupForm,
@@ -467,25 +468,17 @@ def staff_review_decide(request, return_id: int):
 
 # --- 8. Staff returns list and detail --------------------------------------------------
 def _filtered_returns(viewer, data: dict):
-    returns = selectors.returns_for_viewer(viewer)
-    if data.get("status"):
-        returns = returns.filter(status=data["status"])
-    if data.get("created_after"):
-        returns = returns.filter(created_at__date__gte=data["created_after"])
-    if data.get("created_before"):
-        returns = returns.filter(created_at__date__lte=data["created_before"])
-    line_filter = Q()
-    if data.get("reason"):
-        line_filter &= Q(reason__code=data["reason"])
-    if data.get("product"):
-        line_filter &= Q(order_line__product__sku__iexact=data["product"].strip())
-    if data.get("supplier"):
-        line_filter &= Q(order_line__product__supplier__code=data["supplier"])
-    if line_filter:
-        # A subquery, not a join: one row per return whatever its lines.
-        returns = returns.filter(
-            pk__in=ReturnLine.objects.filter(line_filter).values("return_request_id")
-        )
+    """The staff list's filters, applied by the API's own FilterSet: one meaning for both."""
+    params = {
+        "status": [data["status"]] if data.get("status") else [],
+        "created_after": data.get("created_after"),
+        "created_before": data.get("created_before"),
+        "reason": data.get("reason"),
+        "sku": data.get("product"),
+        "supplier": data.get("supplier"),
+    }
+    params = {key: value for key, value in params.items() if value}
+    returns = ReturnFilter(params, queryset=selectors.returns_for_viewer(viewer)).qs
     return returns.prefetch_related(_staff_lines_prefetch()).order_by("-created_at", "-id")
 
 

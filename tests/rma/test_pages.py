@@ -4,6 +4,7 @@ quote, confirmation, status, cancel, photos, the customer's lists and the staff 
 import datetime as dt
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -647,6 +648,34 @@ def test_staff_list_filters(client, grader, many_returns):
     assert many_returns[0].reference not in recent and many_returns[1].reference in recent
     old = text(client.get(f"/staff/returns/?created_before={since}&status=approved"))
     assert many_returns[0].reference in old and many_returns[1].reference not in old
+
+
+def test_staff_list_and_api_share_local_day_boundaries(
+    client, api_client, grader, many_returns, settings
+):
+    # given the portal in New York and returns filed either side of local midnight
+    settings.TIME_ZONE = "America/New_York"
+    zone = ZoneInfo("America/New_York")
+    late, early = many_returns[0], many_returns[1]
+    ReturnRequest.objects.filter(pk=late.pk).update(
+        created_at=dt.datetime(2026, 5, 1, 23, 30, tzinfo=zone)
+    )
+    ReturnRequest.objects.filter(pk=early.pk).update(
+        created_at=dt.datetime(2026, 5, 2, 0, 30, tzinfo=zone)
+    )
+    client.force_login(grader)
+    api_client.force_authenticate(grader)
+    for query, expected in (
+        ("created_before=2026-05-01", {late.reference}),
+        ("created_after=2026-05-02&created_before=2026-05-02", {early.reference}),
+    ):
+        # when staff filter the page and the API by the same days
+        page = text(client.get(f"/staff/returns/?{query}"))
+        api = api_client.get(f"/api/v1/returns/?{query}").json()["results"]
+        # then both show the same returns: whole local days
+        on_page = {rr.reference for rr in (late, early) if rr.reference in page}
+        assert on_page == expected
+        assert {row["reference"] for row in api} == expected
 
 
 def test_staff_list_bad_filters_are_errors_not_crashes(client, grader, many_returns):
