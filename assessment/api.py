@@ -46,6 +46,17 @@ class InspectionOut(serializers.Serializer):
     deduction = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
+class QcResultOut(InspectionOut):
+    """A submitted QC check next to the first grading it was compared with (managers)."""
+
+    compared_grade = serializers.CharField(
+        source="compared_grade.code", allow_null=True, default=None
+    )
+    compared_inspector = serializers.CharField(
+        source="compared_inspector.username", allow_null=True, default=None
+    )
+
+
 class QcInspectionOut(serializers.Serializer):
     """A QC item as the second grader sees it: no trace of the first grading."""
 
@@ -67,7 +78,20 @@ class WarehouseLineOut(serializers.Serializer):
     reason = serializers.CharField(source="line.reason.label")
     reason_is_fault = serializers.SerializerMethodField()
     customer_note = serializers.CharField(source="line.customer_note")
-    inspection = InspectionOut(source="primary", allow_null=True)
+    inspection = InspectionOut(
+        source="primary",
+        allow_null=True,
+        help_text="The first grading; null while it is hidden for a blind QC check.",
+    )
+    inspection_hidden = serializers.BooleanField(
+        source="primary_hidden",
+        help_text="Graded, and waiting for a blind QC check this user could do.",
+    )
+    qc = QcResultOut(
+        source="qc_shown",
+        allow_null=True,
+        help_text="The submitted QC check (managers only; null otherwise).",
+    )
 
     def get_reason_is_fault(self, obj) -> bool:
         return bool(obj.line.reason.is_merchant_fault or obj.line.reason.is_defect)
@@ -84,7 +108,7 @@ class WarehouseReturnOut(serializers.Serializer):
     lines = WarehouseLineOut(many=True)
 
 
-def _return_out(return_id: int) -> dict:
+def _return_out(return_id: int, *, viewer) -> dict:
     rr = selectors.return_for_grading(return_id=return_id)
     graded, _ = selectors.grading_progress(return_request=rr)
     return WarehouseReturnOut(
@@ -92,7 +116,7 @@ def _return_out(return_id: int) -> dict:
             "rr": rr,
             "receivable": rr.status in services.RECEIVABLE,
             "graded": graded,
-            "lines": selectors.lines_for_grading(return_request=rr),
+            "lines": selectors.lines_for_grading(return_request=rr, viewer=viewer),
         }
     ).data
 
@@ -127,7 +151,7 @@ class LookupApi(WarehouseApi):
     )
     def get(self, request):
         return_id = selectors.return_id_for_scan(code=request.query_params.get("code", ""))
-        return Response(_return_out(return_id))
+        return Response(_return_out(return_id, viewer=request.user))
 
 
 class ReturnDetailApi(WarehouseApi):
@@ -137,7 +161,7 @@ class ReturnDetailApi(WarehouseApi):
         summary="A return being graded",
     )
     def get(self, request, return_id: int):
-        return Response(_return_out(return_id))
+        return Response(_return_out(return_id, viewer=request.user))
 
 
 class ReceiveApi(WarehouseApi):
@@ -149,7 +173,7 @@ class ReceiveApi(WarehouseApi):
     )
     def post(self, request, return_id: int):
         services.parcel_receive(return_id=return_id, actor=request.user)
-        return Response(_return_out(return_id))
+        return Response(_return_out(return_id, viewer=request.user))
 
 
 class CompleteApi(WarehouseApi):
@@ -166,7 +190,7 @@ class CompleteApi(WarehouseApi):
     )
     def post(self, request, return_id: int):
         services.return_grading_complete(return_id=return_id, actor=request.user)
-        return Response(_return_out(return_id))
+        return Response(_return_out(return_id, viewer=request.user))
 
 
 # --- Inspections --------------------------------------------------------------------------
@@ -215,15 +239,22 @@ def _save(request, **target) -> Response:
 INSPECTION_RESPONSES = {
     200: InspectionOut,
     400: WarehouseErrorOut,
+    403: WarehouseErrorOut,
     404: WarehouseErrorOut,
     409: WarehouseConflictOut,
 }
 
 
 class InspectionApi(WarehouseApi):
-    @extend_schema(tags=TAGS, responses={200: InspectionOut, 404: WarehouseErrorOut})
+    @extend_schema(
+        tags=TAGS,
+        responses={200: InspectionOut, 403: WarehouseErrorOut, 404: WarehouseErrorOut},
+        summary="An inspection (403 while it is a first grading hidden for a blind QC check)",
+    )
     def get(self, request, inspection_id: int):
-        inspection = selectors.inspection_get(inspection_id=inspection_id)
+        inspection = selectors.inspection_get_for_viewer(
+            inspection_id=inspection_id, viewer=request.user
+        )
         return Response(InspectionOut(inspection).data)
 
     @extend_schema(

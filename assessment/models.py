@@ -95,6 +95,15 @@ class Inspection(models.Model):
     version = models.PositiveIntegerField(
         default=0, help_text="Optimistic lock for concurrent edits."
     )
+    # A QC row only: the first grading as it stood when this blind check was submitted, so a
+    # later correction of the first grade does not erase the disagreement or move it to
+    # whoever corrected it.
+    compared_grade = models.ForeignKey(
+        Grade, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    compared_inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     graded_at = models.DateTimeField(null=True, blank=True, db_index=True)
 

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessment.models import (
@@ -20,8 +21,8 @@ from assessment.models import (
     ParcelException,
     ParcelExceptionPhoto,
 )
-from returns_portal.errors import DomainError, NotFound
-from rma.models import ReturnRequest
+from returns_portal.errors import DomainError, NotFound, PermissionDenied
+from rma.models import ReturnEvent, ReturnRequest
 
 RMA_NUMBER = re.compile(r"^RMA-(\d{4})-(\d{6,})$")
 RMA_IN_TEXT = re.compile(r"RMA-\d{4}-\d{6,}")
@@ -94,32 +95,67 @@ def return_for_grading(*, return_id: int) -> ReturnRequest:
 @dataclass
 class LineView:
     line: object
-    primary: Inspection | None
+    primary: Inspection | None  # None as well when it is hidden from the viewer
     qc: Inspection | None
     customer_photos: list
+    primary_hidden: bool = False  # graded, waiting for a blind QC check this viewer may do
+    qc_visible: bool = False  # a submitted QC check this viewer may compare (managers)
+
+    @property
+    def qc_shown(self) -> Inspection | None:
+        return self.qc if self.qc_visible else None
 
 
-def lines_for_grading(*, return_request: ReturnRequest) -> list[LineView]:
+def lines_for_grading(*, return_request: ReturnRequest, viewer) -> list[LineView]:
+    """The return's lines with their inspections as `viewer` may see them.
+
+    While a line waits for its blind QC check, its first grading is hidden from everyone who
+    could do that check (see `primary_hidden_from`).
+    """
     lines = list(
         return_request.lines.select_related(
             "reason", "order_line__product", "exchange_product"
         ).prefetch_related("photos")
     )
     inspections = Inspection.objects.filter(return_request=return_request).select_related(
-        "grade", "inspector"
+        "grade", "inspector", "compared_grade", "compared_inspector"
     )
     by_line: dict[tuple[int, str], Inspection] = {}
     for inspection in inspections.prefetch_related("photos"):
         by_line[(inspection.return_line_id, inspection.kind)] = inspection
-    return [
-        LineView(
-            line=line,
-            primary=by_line.get((line.pk, Inspection.Kind.PRIMARY)),
-            qc=by_line.get((line.pk, Inspection.Kind.QC)),
-            customer_photos=list(line.photos.all()),
+    sees_all = sees_every_grading(viewer)
+    hidden = set()
+    if not sees_all:
+        pending = [
+            key[0]
+            for key, qc in by_line.items()
+            if key[1] == Inspection.Kind.QC and qc.grade_id is None
+        ]
+        primaries = [by_line.get((line_id, Inspection.Kind.PRIMARY)) for line_id in pending]
+        allowed = _primaries_touched_by(
+            viewer, primary_ids=[p.pk for p in primaries if p is not None]
         )
-        for line in lines
-    ]
+        hidden = {
+            p.return_line_id
+            for p in primaries
+            if p is not None and p.pk not in allowed and p.inspector_id != viewer.pk
+        }
+    views = []
+    for line in lines:
+        qc = by_line.get((line.pk, Inspection.Kind.QC))
+        views.append(
+            LineView(
+                line=line,
+                primary=None
+                if line.pk in hidden
+                else by_line.get((line.pk, Inspection.Kind.PRIMARY)),
+                qc=qc,
+                customer_photos=list(line.photos.all()),
+                primary_hidden=line.pk in hidden,
+                qc_visible=sees_all and qc is not None and qc.grade_id is not None,
+            )
+        )
+    return views
 
 
 def grading_progress(*, return_request: ReturnRequest) -> tuple[int, int]:
@@ -148,6 +184,80 @@ def inspection_get(*, inspection_id: int) -> Inspection:
     return found
 
 
+def inspection_get_for_viewer(*, inspection_id: int, viewer) -> Inspection:
+    """`inspection_get`, refused while it is a first grading hidden for a blind QC check."""
+    found = inspection_get(inspection_id=inspection_id)
+    if primary_hidden_from(viewer, primary=found):
+        raise PermissionDenied(BLIND_MESSAGE)
+    return found
+
+
+# --- QC ---------------------------------------------------------------------------------
+def _primary_of(field: str):
+    return Subquery(
+        Inspection.objects.filter(
+            return_line_id=OuterRef("return_line_id"), kind=Inspection.Kind.PRIMARY
+        ).values(field)[:1]
+    )
+
+
+# --- Blindness -----------------------------------------------------------------------------
+BLIND_MESSAGE = (
+    "This item is waiting for its blind QC check: its first grading stays hidden until the "
+    "check is submitted."
+)
+
+
+def sees_every_grading(user) -> bool:
+    """Managers see both gradings at any time (they judge the disagreements)."""
+    return bool(user and user.has_perm("catalog.view_dashboard"))
+
+
+def _primaries_touched_by(user, *, primary_ids) -> set[int]:
+    """Of these primary inspections, the ones `user` ever saved (from the audit events).
+
+    The row's `inspector` is only the last one to save it; anyone who saved it at some point
+    has seen the first grading and so can neither do its blind check nor be kept from it.
+    """
+    primary_ids = [pk for pk in primary_ids if pk is not None]
+    if not primary_ids or not getattr(user, "pk", None):
+        return set()
+    touched = ReturnEvent.objects.filter(
+        kind="inspection", actor_id=user.pk, details__inspection_id__in=primary_ids
+    ).values_list("details__inspection_id", flat=True)
+    return {int(pk) for pk in touched}
+
+
+def primary_of(inspection: Inspection) -> Inspection | None:
+    return (
+        Inspection.objects.select_related("grade", "inspector")
+        .filter(return_line_id=inspection.return_line_id, kind=Inspection.Kind.PRIMARY)
+        .first()
+    )
+
+
+def qc_pending_for(primary: Inspection) -> bool:
+    return Inspection.objects.filter(
+        return_line_id=primary.return_line_id, kind=Inspection.Kind.QC, grade__isnull=True
+    ).exists()
+
+
+def graded_first_by(user, *, primary: Inspection) -> bool:
+    """Did `user` grade (or help grade) this first inspection?"""
+    if primary.inspector_id is not None and primary.inspector_id == getattr(user, "pk", None):
+        return True
+    return primary.pk in _primaries_touched_by(user, primary_ids=[primary.pk])
+
+
+def primary_hidden_from(user, *, primary: Inspection) -> bool:
+    """A first grading is hidden from a possible blind checker until the check is submitted."""
+    if primary.kind != Inspection.Kind.PRIMARY or sees_every_grading(user):
+        return False
+    if not qc_pending_for(primary):
+        return False
+    return not graded_first_by(user, primary=primary)
+
+
 # --- QC ---------------------------------------------------------------------------------
 def _primary_of(field: str):
     return Subquery(
@@ -158,15 +268,17 @@ def _primary_of(field: str):
 
 
 def _qc_waiting_for(user):
-    return (
-        Inspection.objects.filter(kind=Inspection.Kind.QC, grade__isnull=True)
-        .annotate(primary_inspector_id=_primary_of("inspector_id"))
-        .exclude(primary_inspector_id=user.pk)
+    waiting = Inspection.objects.filter(kind=Inspection.Kind.QC, grade__isnull=True).annotate(
+        primary_id=_primary_of("pk"), primary_inspector_id=_primary_of("inspector_id")
     )
+    touched = _primaries_touched_by(
+        user, primary_ids=list(waiting.values_list("primary_id", flat=True))
+    )
+    return waiting.exclude(primary_inspector_id=user.pk).exclude(primary_id__in=touched)
 
 
 def qc_queue(*, user) -> list[Inspection]:
-    """Blind second gradings waiting, minus the items this user graded first."""
+    """Blind second gradings waiting, minus the items this user graded (or helped grade)."""
     return list(
         _qc_waiting_for(user)
         .select_related("return_request", "return_line__order_line__product")
@@ -185,9 +297,18 @@ def qc_waiting_count() -> int:
 
 def inspections_for_return(*, return_request) -> list[Inspection]:
     """The return's inspections with what the staff panel shows of each, in a fixed number of
-    queries."""
+    queries. `qc_pending` marks a first grading still waiting for its blind check."""
     return list(
         Inspection.objects.filter(return_request=return_request)
+        .annotate(
+            qc_pending=Exists(
+                Inspection.objects.filter(
+                    return_line_id=OuterRef("return_line_id"),
+                    kind=Inspection.Kind.QC,
+                    grade__isnull=True,
+                )
+            )
+        )
         .select_related("grade", "inspector", "return_line__order_line__product")
         .prefetch_related("photos")
     )
@@ -200,26 +321,44 @@ class Disagreement:
     primary_inspector: str
 
 
+def _qc_compared():
+    """Submitted QC checks with the first grading they were compared with: the snapshot taken
+    at submission, or (rows from before it existed) the first grading as it is now."""
+    return Inspection.objects.filter(kind=Inspection.Kind.QC, grade__isnull=False).annotate(
+        first_grade_id=Coalesce(
+            F("compared_grade_id"), _primary_of("grade_id"), output_field=IntegerField()
+        ),
+        first_inspector_id=Coalesce(
+            F("compared_inspector_id"), _primary_of("inspector_id"), output_field=IntegerField()
+        ),
+    )
+
+
 def qc_disagreements(*, limit: int = 200) -> list[Disagreement]:
-    rows = (
-        Inspection.objects.filter(kind=Inspection.Kind.QC, grade__isnull=False)
-        .annotate(
-            primary_grade_id=_primary_of("grade_id"),
-            primary_grade_code=_primary_of("grade__code"),
-            primary_inspector_name=_primary_of("inspector__username"),
-        )
-        .exclude(primary_grade_id=F("grade_id"))
+    rows = list(
+        _qc_compared()
+        .exclude(first_grade_id=F("grade_id"))
         .select_related("grade", "inspector", "return_request", "return_line__order_line__product")
         .order_by("-graded_at", "-pk")[:limit]
     )
+    codes = dict(Grade.objects.values_list("pk", "code"))
+    names = _usernames({row.first_inspector_id for row in rows})
     return [
         Disagreement(
             qc=row,
-            primary_grade=row.primary_grade_code or "—",
-            primary_inspector=row.primary_inspector_name or "—",
+            primary_grade=codes.get(row.first_grade_id, "—"),
+            primary_inspector=names.get(row.first_inspector_id, "—"),
         )
         for row in rows
     ]
+
+
+def _usernames(user_ids) -> dict[int, str]:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    ids = [pk for pk in user_ids if pk is not None]
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", User.USERNAME_FIELD))
 
 
 @dataclass
@@ -238,21 +377,15 @@ class GraderQc:
 
 
 def qc_counts_per_grader() -> list[GraderQc]:
-    """Per primary grader: how many of their items were QC-graded, how many disagreed."""
-    rows = (
-        Inspection.objects.filter(kind=Inspection.Kind.QC, grade__isnull=False)
-        .annotate(
-            primary_inspector_name=_primary_of("inspector__username"),
-            primary_grade_id=_primary_of("grade_id"),
-        )
-        .values("primary_inspector_name", "primary_grade_id", "grade_id")
-    )
+    """Per first grader: how many of their items were QC-graded, how many disagreed."""
+    rows = list(_qc_compared().values("first_inspector_id", "first_grade_id", "grade_id"))
+    names = _usernames({row["first_inspector_id"] for row in rows})
     tally: dict[str, list[int]] = {}
     for row in rows:
-        name = row["primary_inspector_name"] or "—"
+        name = names.get(row["first_inspector_id"], "—")
         counts = tally.setdefault(name, [0, 0])
         counts[0] += 1
-        counts[1] += int(row["primary_grade_id"] != row["grade_id"])
+        counts[1] += int(row["first_grade_id"] != row["grade_id"])
     return sorted(
         (GraderQc(grader=n, checked=c, disagreements=d) for n, (c, d) in tally.items()),
         key=lambda g: (-g.disagreements, g.grader),

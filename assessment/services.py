@@ -22,6 +22,7 @@ from assessment.models import (
 )
 from assessment.photos import photos_validate
 from assessment.selectors import grading_settings, return_id_for_scan, scan_code_normalize
+from audit.services import audit_record
 from returns_portal.errors import Conflict, DomainError, IllegalTransition, NotFound
 from rma.events import event_record
 from rma.models import ReturnEvent, ReturnLine, ReturnPolicy, ReturnRequest
@@ -559,6 +560,16 @@ def parcel_exception_create(
         )
         for upload in photos:
             ParcelExceptionPhoto.objects.create(parcel=parcel, image=upload)
+        audit_record(
+            obj=parcel,
+            action="logged",
+            actor=_user(actor),
+            to_state=parcel.status,
+            note=f"Logged an unmatched parcel: {parcel.found[:200]}"
+            + (f" (tracking {tracking})" if tracking else "")
+            + (f", {len(photos)} photo(s)." if photos else "."),
+            data={"carrier_tracking": tracking, "photos": len(photos)},
+        )
     return parcel
 
 
@@ -599,6 +610,15 @@ def parcel_exception_match(*, exception_id: int, code: str, actor) -> ParcelExce
             details={"parcel_exception_id": parcel.pk},
             visible_to_customer=False,
         )
+        audit_record(
+            obj=parcel,
+            action="matched",
+            actor=_user(actor),
+            from_state=ParcelException.Status.OPEN,
+            to_state=ParcelException.Status.MATCHED,
+            note=f"Matched to {parcel.return_request.reference} and received.",
+            data={"return_id": return_id},
+        )
     return parcel
 
 
@@ -615,4 +635,13 @@ def parcel_exception_unidentified(*, exception_id: int, actor, notes: str = "") 
         parcel.resolved_by = _user(actor)
         parcel.resolved_at = timezone.now()
         parcel.save(update_fields=["status", "notes", "resolved_by", "resolved_at"])
+        why = (notes or "").strip()
+        audit_record(
+            obj=parcel,
+            action="unidentified",
+            actor=_user(actor),
+            from_state=ParcelException.Status.OPEN,
+            to_state=ParcelException.Status.UNIDENTIFIED,
+            note="Closed as unidentified" + (f": {why}" if why else "."),
+        )
     return parcel

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessment import selectors, services
 from assessment.models import ArrivedAs, Inspection, ParcelException
 from assessment.rules import CHECKLIST_KEYS, CHECKLIST_LABELS
+from audit.selectors import audit_for
 from returns_portal.errors import Conflict, DomainError, NotFound
 
 
@@ -335,7 +336,9 @@ def exception_detail(request, exception_id: int):
         parcel = selectors.exception_get(exception_id=exception_id)
     except NotFound as exc:
         _not_found(exc)
-    return render(request, "assessment/exception.html", {"parcel": parcel})
+    return render(
+        request, "assessment/exception.html", {"parcel": parcel, "history": audit_for(parcel)}
+    )
 
 
 @grader_required

@@ -232,7 +232,7 @@ def test_qc_queue_is_blind_and_excludes_own_items(
     resp = api_client.post(
         f"{API}/inspections/{queue[0]['id']}/", {"expected_version": 0, "grade": "B"}, format="json"
     )
-    assert resp.status_code == 400
+    assert resp.status_code == 403
     assert "different grader" in resp.data["detail"]
 
 
