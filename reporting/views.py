@@ -7,14 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.selectors import audit_for_many
 from catalog.models import Supplier
 from reporting import selectors, services
 from reporting.csv_export import table_csv
 from reporting.forms import FilterForm
 from reporting.models import Recall
-from returns_portal.errors import DomainError
+from returns_portal.errors import DomainError, NotFound
 
 PAGE_PRODUCTS = 50
 
@@ -152,7 +153,9 @@ def breaches(request):
 def alerts(request):
     if _wants_csv(request):
         return table_csv(selectors.alerts_table())
-    return render(request, "reporting/alerts.html", {"alerts": selectors.alerts_open()})
+    alerts = selectors.alerts_open()
+    history = audit_for_many(a["alert"] for a in alerts)
+    return render(request, "reporting/alerts.html", {"alerts": alerts, "history": history})
 
 
 @require_POST
@@ -172,15 +175,43 @@ def alert_recall(request, alert_id: int):
 @dashboard_required
 def alert_acknowledge(request, alert_id: int):
     try:
-        services.alert_acknowledge(alert_id=alert_id)
+        services.alert_acknowledge(alert_id=alert_id, actor=request.user)
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("reporting:alerts")
 
 
+@require_http_methods(["GET", "POST"])
 @dashboard_required
 def recall_detail(request, recall_id: int):
+    """The recall, its history and its alert's; managers of recalls close or reopen it here."""
+    if request.method == "POST":
+        if not request.user.has_perm("catalog.manage_recalls"):
+            raise PermissionDenied
+        try:
+            services.recall_status_change(
+                recall_id=recall_id,
+                to_status=request.POST.get("status", ""),
+                note=request.POST.get("note", ""),
+                actor=request.user,
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Recall updated.")
+        return redirect("reporting:recall", recall_id=recall_id)
     recall = get_object_or_404(
-        Recall.objects.select_related("batch__product", "alert"), pk=recall_id
+        Recall.objects.select_related("batch__product", "alert", "opened_by"), pk=recall_id
     )
-    return render(request, "reporting/recall.html", {"recall": recall})
+    history = audit_for_many([recall, recall.alert] if recall.alert else [recall])
+    return render(
+        request,
+        "reporting/recall.html",
+        {
+            "recall": recall,
+            "history": history,
+            "moves": services.RECALL_MOVES.get(recall.status, ()),
+        },
+    )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.selectors import audit_for_many
 from catalog.models import Customer, Order
 from resolution import selectors, services
 from resolution.models import LiquidationLot, RefurbishmentJob, Route, SupplierClaim
@@ -181,13 +182,15 @@ def disposition_override(request, disposition_id: int):
 @require_GET
 def refurbishment(request):
     show = "all" if request.GET.get("show") == "all" else "open"
+    jobs = list(selectors.refurbishment_queue(show=show)[:200])
     return render(
         request,
         "resolution/refurbishment.html",
         {
             "section": "refurbishment",
-            "jobs": selectors.refurbishment_queue(show=show)[:200],
+            "jobs": jobs,
             "show": show,
+            "history": audit_for_many(jobs),
         },
     )
 
@@ -212,10 +215,11 @@ def refurbishment_complete(request, job_id: int):
 @resolver_required
 @require_GET
 def liquidation(request):
+    lots = list(selectors.liquidation_lots()[:50])
     return render(
         request,
         "resolution/liquidation.html",
-        {"section": "liquidation", "lots": selectors.liquidation_lots()[:50]},
+        {"section": "liquidation", "lots": lots, "history": audit_for_many(lots)},
     )
 
 
@@ -238,10 +242,11 @@ def liquidation_sell(request, lot_id: int):
 @resolver_required
 @require_GET
 def claims(request):
+    claims = list(selectors.supplier_claims()[:100])
     return render(
         request,
         "resolution/claims.html",
-        {"section": "claims", "claims": selectors.supplier_claims()[:100]},
+        {"section": "claims", "claims": claims, "history": audit_for_many(claims)},
     )
 
 

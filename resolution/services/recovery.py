@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import audit_record
 from resolution.amounts import spread
 from resolution.models import (
     CostEntry,
@@ -91,10 +92,20 @@ def refurbishment_complete(
         d.save()
         job.status = result
         job.actual_cost = cost
-        job.note = (note or "")[:300]
+        job.note = (note or "").strip()[:300]
         job.completed_at = timezone.now()
         job.completed_by = actor
         job.save()
+        audit_record(
+            obj=job,
+            action="completed",
+            actor=actor,
+            from_state=J.OPEN,
+            to_state=result,
+            note=f"{job.get_status_display()}; actual cost {cost}."
+            + (f" {job.note}" if job.note else ""),
+            data={"actual_cost": str(cost), "return_id": d.return_request_id},
+        )
     return job
 
 
@@ -123,6 +134,15 @@ def liquidation_lot_sell(*, lot_id: int, amount, buyer: str, actor) -> Liquidati
         lot.sold_amount, lot.buyer = amount, buyer
         lot.sold_at, lot.sold_by = timezone.now(), actor
         lot.save()
+        audit_record(
+            obj=lot,
+            action="sold",
+            actor=actor,
+            from_state=LiquidationLot.Status.OPEN,
+            to_state=LiquidationLot.Status.SOLD,
+            note=f"Sold to {buyer} for {amount} ({len(items)} item(s)).",
+            data={"buyer": buyer, "amount": str(amount), "items": len(items)},
+        )
     return lot
 
 
@@ -147,6 +167,15 @@ def supplier_claim_ship(*, claim_id: int, tracking_number: str, actor) -> Suppli
         claim.status = SupplierClaim.Status.SHIPPED
         claim.tracking_number, claim.shipped_at = tracking, timezone.now()
         claim.save()
+        audit_record(
+            obj=claim,
+            action="shipped",
+            actor=actor,
+            from_state=SupplierClaim.Status.OPEN,
+            to_state=SupplierClaim.Status.SHIPPED,
+            note=f"Shipped to the supplier, tracking {tracking}.",
+            data={"tracking_number": tracking},
+        )
     return claim
 
 
@@ -176,4 +205,13 @@ def supplier_claim_credit(*, claim_id: int, amount, credit_note: str, actor) -> 
         claim.credited_amount, claim.credit_note = credited, credit_note
         claim.credited_at = timezone.now()
         claim.save()
+        audit_record(
+            obj=claim,
+            action="credited",
+            actor=actor,
+            from_state=SupplierClaim.Status.SHIPPED,
+            to_state=SupplierClaim.Status.CREDITED,
+            note=f"Credited {credited}" + (f", credit note {credit_note}." if credit_note else "."),
+            data={"amount": str(credited), "credit_note": credit_note},
+        )
     return claim

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from audit.services import audit_record
 from catalog.models import Product
 from resolution.models import (
     CostEntry,
@@ -78,32 +79,75 @@ def write_down_book(disposition: Disposition, *, unit_cost: Decimal, recycler: s
 
 
 def route_apply(
-    *, disposition: Disposition, product: Product, grade, rates: Rates, config: DispositionSettings
+    *,
+    disposition: Disposition,
+    product: Product,
+    grade,
+    rates: Rates,
+    config: DispositionSettings,
+    actor=None,
 ) -> None:
-    """Do the route's work for a freshly routed disposition, then save it."""
+    """Do the route's work for a freshly routed disposition, then save it.
+
+    `actor`: who routed it (None: the routing engine). A staff override that does not pass
+    it is still attributed to the staff member it records as `overridden_by`."""
     d, qty = disposition, disposition.quantity
+    actor = actor if actor is not None else d.overridden_by
     if qty > 0:
         cost_book(d, "handling", C.HANDLING, rates.handling_cost * qty, f"Handling, {d.route}")
         if d.route == Route.RESTOCK:
             _restock(d, product=product, grade=grade, config=config)
         elif d.route == Route.REFURBISH:
-            RefurbishmentJob.objects.create(
+            job = RefurbishmentJob.objects.create(
                 disposition=d,
                 product=product,
                 quantity=qty,
                 estimated_cost=money(rates.refurbish_cost * qty),
                 for_customer=d.return_request.preferred_outcome == "repair",
             )
+            audit_record(
+                obj=job,
+                action="opened",
+                actor=actor,
+                to_state=job.status,
+                note=f"{qty} × {product.sku} from {d.return_request.reference} to refurbish"
+                + (" (warranty repair for the customer)" if job.for_customer else "")
+                + f"; estimated cost {job.estimated_cost}.",
+                data=_origin(d, estimated_cost=str(job.estimated_cost)),
+            )
         elif d.route == Route.LIQUIDATE:
-            LiquidationItem.objects.create(
-                lot=_open(LiquidationLot), disposition=d, expected_value=d.expected_recovery
+            lot = _open(LiquidationLot, actor=actor, note="Opened to collect liquidated items.")
+            item = LiquidationItem.objects.create(
+                lot=lot, disposition=d, expected_value=d.expected_recovery
+            )
+            audit_record(
+                obj=lot,
+                action="item_added",
+                actor=actor,
+                note=f"Added {qty} × {product.sku} from {d.return_request.reference}, "
+                f"expected {item.expected_value}.",
+                data=_origin(d, expected_value=str(item.expected_value)),
             )
         elif d.route == Route.RETURN_TO_SUPPLIER:
-            SupplierClaimItem.objects.create(
-                claim=_open(SupplierClaim, supplier_id=product.supplier_id),
+            claim = _open(
+                SupplierClaim,
+                actor=actor,
+                note=f"Opened to send items back to {product.supplier.name}.",
+                supplier_id=product.supplier_id,
+            )
+            item = SupplierClaimItem.objects.create(
+                claim=claim,
                 disposition=d,
                 quantity=qty,
                 expected_credit=d.expected_recovery,
+            )
+            audit_record(
+                obj=claim,
+                action="item_added",
+                actor=actor,
+                note=f"Added {qty} × {product.sku} from {d.return_request.reference}, "
+                f"expected credit {item.expected_credit}.",
+                data=_origin(d, expected_credit=str(item.expected_credit)),
             )
             cost_book(
                 d,
@@ -151,21 +195,33 @@ def stock_add(*, product: Product, condition: str, grade, quantity: int) -> Stoc
     return unit
 
 
-def _open(model, **lookup):
+def _origin(d: Disposition, **extra) -> dict:
+    return {
+        "disposition_id": d.pk,
+        "return_id": d.return_request_id,
+        "quantity": d.quantity,
+        **extra,
+    }
+
+
+def _open(model, *, actor=None, note: str = "", **lookup):
     """The open lot / claim, made on first use (a partial unique index keeps it single)."""
     found = model.objects.filter(status="open", **lookup).first()
     if found is not None:
         return found
     try:
         with transaction.atomic():
-            return model.objects.create(status="open", **lookup)
-    except IntegrityError:
+            made = model.objects.create(status="open", **lookup)
+            audit_record(obj=made, action="opened", actor=actor, to_state="open", note=note)
+            return made
+    except IntegrityError:  # opened by a concurrent routing: its entry is written there
         return model.objects.get(status="open", **lookup)
 
 
-def route_undo(*, disposition: Disposition) -> None:
+def route_undo(*, disposition: Disposition, actor=None) -> None:
     """Take back what the route did, or Conflict if it can no longer be taken back."""
     d, qty = disposition, disposition.quantity
+    why = f"{d.return_request.reference} was routed elsewhere"
     if qty > 0 and d.route == Route.RESTOCK:
         if d.stock_unit_id:
             taken = StockUnit.objects.filter(pk=d.stock_unit_id, quantity__gte=qty).update(
@@ -182,16 +238,43 @@ def route_undo(*, disposition: Disposition) -> None:
         job = RefurbishmentJob.objects.filter(disposition=d).first()
         if job is not None and job.status != RefurbishmentJob.Status.OPEN:
             raise Conflict("The refurbishment is finished; the route cannot change.")
+        if job is not None:
+            # the job row goes; its history stays (the trail points at it by id)
+            audit_record(
+                obj=job,
+                action="cancelled",
+                actor=actor,
+                from_state=job.status,
+                to_state="cancelled",
+                note=f"Cancelled: {why}.",
+                data=_origin(d),
+            )
         RefurbishmentJob.objects.filter(disposition=d).delete()
     elif d.route == Route.LIQUIDATE:
         item = LiquidationItem.objects.select_related("lot").filter(disposition=d).first()
         if item is not None and item.lot.status != LiquidationLot.Status.OPEN:
             raise Conflict(f"Lot {item.lot.reference} is sold; the route cannot change.")
+        if item is not None:
+            audit_record(
+                obj=item.lot,
+                action="item_removed",
+                actor=actor,
+                note=f"Took out the item of {d.return_request.reference}: it was routed elsewhere.",
+                data=_origin(d, expected_value=str(item.expected_value)),
+            )
         LiquidationItem.objects.filter(disposition=d).delete()
     elif d.route == Route.RETURN_TO_SUPPLIER:
         item = SupplierClaimItem.objects.select_related("claim").filter(disposition=d).first()
         if item is not None and item.claim.status != SupplierClaim.Status.OPEN:
             raise Conflict(f"Claim {item.claim.reference} has shipped; the route cannot change.")
+        if item is not None:
+            audit_record(
+                obj=item.claim,
+                action="item_removed",
+                actor=actor,
+                note=f"Took out the item of {d.return_request.reference}: it was routed elsewhere.",
+                data=_origin(d, expected_credit=str(item.expected_credit)),
+            )
         SupplierClaimItem.objects.filter(disposition=d).delete()
     CostEntry.objects.filter(source_key__startswith=f"disposition:{d.pk}:").delete()
     d.recovered_value = d.route_cost = d.write_down = ZERO

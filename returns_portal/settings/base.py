@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "assessment",
     "resolution",
     "reporting",
+    "audit",
 ]
 
 MIDDLEWARE = [
