@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessment import rules
+from assessment import rules, selectors
 from assessment.models import (
     ArrivedAs,
     Grade,
@@ -23,7 +23,13 @@ from assessment.models import (
 from assessment.photos import photos_validate
 from assessment.selectors import grading_settings, return_id_for_scan, scan_code_normalize
 from audit.services import audit_record
-from returns_portal.errors import Conflict, DomainError, IllegalTransition, NotFound
+from returns_portal.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+)
 from rma.events import event_record
 from rma.models import ReturnEvent, ReturnLine, ReturnPolicy, ReturnRequest
 from rma.states import ReturnStatus
@@ -144,6 +150,10 @@ def inspection_save(
         if current.kind == Inspection.Kind.PRIMARY:
             finding = _dispute_for(rr=rr, line=line, current=current, values=values)
             values["dispute"], values["deduction"] = finding.dispute, finding.deduction
+        elif values.get("grade") is not None:  # the blind check is submitted: keep what
+            # it was compared with, whatever happens to the first grading later
+            values["compared_grade"] = primary.grade
+            values["compared_inspector"] = primary.inspector
         values["inspector"] = _user(actor)
         updated = Inspection.objects.filter(pk=current.pk, version=expected_version).update(
             **values, version=F("version") + 1
@@ -223,27 +233,52 @@ def _return_locked(return_id: int) -> ReturnRequest:
 
 
 def _check_may_save(*, current: Inspection, rr: ReturnRequest, actor) -> Inspection | None:
-    """Raises if this inspection may not be saved now; returns the primary for a QC row."""
+    """Raises if this inspection may not be saved now; returns the primary for a QC row.
+
+    The two gradings of a QC sample stay two people's: whoever saved the first grading cannot
+    do its check, the checker cannot then edit the first grading, and while the check waits
+    nobody who could do it may open the first grading to change it (managers may).
+    """
     if current.kind == Inspection.Kind.PRIMARY:
         if rr.status != S.RECEIVED:
             label = S(rr.status).label.lower()
             raise Conflict(
                 f"{rr.reference} is {label}: its grading is closed and can no longer change."
             )
+        qc = Inspection.objects.filter(
+            return_line_id=current.return_line_id, kind=Inspection.Kind.QC
+        ).first()
+        if qc is not None and qc.inspector_id is not None and qc.inspector_id == _pk(actor):
+            raise PermissionDenied(
+                "You did the QC check of this item; its first grading must stay another grader's.",
+                field="inspector",
+            )
+        if selectors.primary_hidden_from(actor, primary=current):
+            raise PermissionDenied(selectors.BLIND_MESSAGE)
         return None
-    primary = (
-        Inspection.objects.select_related("grade")
-        .filter(return_line_id=current.return_line_id, kind=Inspection.Kind.PRIMARY)
-        .first()
-    )
+    primary = selectors.primary_of(current)
     if primary is None or primary.grade_id is None:
         raise Conflict("This item has not been graded yet, so there is nothing to check.")
-    if primary.inspector_id is not None and primary.inspector_id == getattr(actor, "pk", None):
-        raise DomainError(
+    if selectors.graded_first_by(actor, primary=primary):
+        raise PermissionDenied(
             "You graded this item first; a different grader must do its QC check.",
             field="inspector",
         )
+    if current.grade_id is not None:
+        raise _conflict(
+            current,
+            head=f"This QC check was already submitted ({current.grade.code} by "
+            f"{_name(current.inspector)}); a blind check is final",
+        )
     return primary
+
+
+def _pk(actor) -> int | None:
+    return getattr(actor, "pk", None) if _user(actor) else None
+
+
+def _name(user) -> str:
+    return user.get_username() if user else "someone"
 
 
 def _merged(*, current: Inspection, line: ReturnLine, **given) -> dict:
@@ -316,13 +351,14 @@ def _minutes(value) -> Decimal:
     return minutes.quantize(Decimal("0.01"))
 
 
-def _conflict(current: Inspection) -> Conflict:
-    who = current.inspector.get_username() if current.inspector else "someone"
-    when = _ago(current.graded_at) if current.graded_at else "a moment ago"
-    if current.grade:
-        head = f"Graded {current.grade.code} by {who} {when}"
-    else:
-        head = f"Changed by {who} {when}"
+def _conflict(current: Inspection, *, head: str = "") -> Conflict:
+    if not head:
+        who = _name(current.inspector)
+        when = _ago(current.graded_at) if current.graded_at else "a moment ago"
+        if current.grade:
+            head = f"Graded {current.grade.code} by {who} {when}"
+        else:
+            head = f"Changed by {who} {when}"
     return Conflict(
         f"{head} — your change was not saved.",
         details={"current": inspection_as_dict(current)},
@@ -448,7 +484,10 @@ def qc_sample(*, inspection: Inspection) -> Inspection | None:
         kind=Inspection.Kind.QC,
         defaults={
             "return_request_id": inspection.return_request_id,
-            "quantity_received": inspection.quantity_received,
+            # the line's quantity, not the first count: nothing of the first grading shows
+            "quantity_received": ReturnLine.objects.values_list("quantity", flat=True).get(
+                pk=inspection.return_line_id
+            ),
         },
     )
     return qc

@@ -10,6 +10,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -71,7 +72,7 @@ def receiving(request):
 
 def _return_context(request, return_request, **extra) -> dict:
     graded, total = selectors.grading_progress(return_request=return_request)
-    lines = selectors.lines_for_grading(return_request=return_request)
+    lines = selectors.lines_for_grading(return_request=return_request, viewer=request.user)
     first_open = next((lv.line.pk for lv in lines if lv.primary and not lv.primary.grade_id), None)
     return {
         "rr": return_request,
@@ -82,6 +83,7 @@ def _return_context(request, return_request, **extra) -> dict:
         "checklist_items": [(k, CHECKLIST_LABELS[k]) for k in CHECKLIST_KEYS],
         "receivable": return_request.status in services.RECEIVABLE,
         "grading_open": return_request.status == "received",
+        "editable": return_request.status == "received",
         "graded_count": graded,
         "line_count": total,
         **extra,
@@ -187,11 +189,34 @@ def _panel_response(request, inspection: Inspection, *, notice: str, status: int
     context["lv"] = line_view
     context["open"] = True
     if inspection.kind == Inspection.Kind.QC:
-        context["inspection"] = line_view.qc
-        context["blind"] = True
+        context.update(_qc_context(line_view))
+    elif line_view.primary_hidden:
+        return render(request, "assessment/return.html#blind_panel", context, status=status)
     else:
         context["inspection"] = line_view.primary
     return render(request, "assessment/return.html#line_panel", context, status=status)
+
+
+def _qc_context(line_view) -> dict:
+    """The QC panel: blind and editable until submitted; then final, next to the first grading
+    it was compared with."""
+    qc = line_view.qc
+    if qc.grade_id is None:
+        return {"inspection": qc, "blind": True, "editable": True, "first": None, "qc_page": True}
+    primary = line_view.primary
+    first_grade = qc.compared_grade or (primary.grade if primary else None)
+    first_inspector = qc.compared_inspector or (primary.inspector if primary else None)
+    return {
+        "inspection": qc,
+        "blind": False,
+        "editable": False,
+        "qc_page": True,
+        "first": {
+            "grade": first_grade,
+            "inspector": first_inspector,
+            "agrees": first_grade is not None and first_grade.pk == qc.grade_id,
+        },
+    }
 
 
 # --- Photos (never a public media URL: only warehouse staff and above see them) ----------
@@ -212,9 +237,12 @@ def _photo_response(photo):
 @require_GET
 def inspection_photo(request, photo_id: int):
     try:
-        return _photo_response(selectors.inspection_photo_get(photo_id=photo_id))
+        photo = selectors.inspection_photo_get(photo_id=photo_id)
     except NotFound as exc:
         _not_found(exc)
+    if selectors.primary_hidden_from(request.user, primary=photo.inspection):
+        raise PermissionDenied(selectors.BLIND_MESSAGE)
+    return _photo_response(photo)
 
 
 @grader_required
@@ -247,10 +275,11 @@ def qc_grade(request, inspection_id: int):
     rr = selectors.return_for_grading(return_id=inspection.return_request_id)
     context = _return_context(request, rr)
     line_view = next(lv for lv in context["lines"] if lv.line.pk == inspection.return_line_id)
-    if line_view.primary and line_view.primary.inspector_id == request.user.pk:
+    primary = selectors.primary_of(inspection)
+    if primary is not None and selectors.graded_first_by(request.user, primary=primary):
         messages.error(request, "You graded this item first; a different grader must check it.")
         return redirect("assessment:qc_queue")
-    context.update({"lv": line_view, "inspection": line_view.qc, "blind": True, "open": True})
+    context.update({"lv": line_view, "open": True, **_qc_context(line_view)})
     return render(request, "assessment/qc_grade.html", context)
 
 

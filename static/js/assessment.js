@@ -90,11 +90,12 @@
     }
   });
 
-  /* A conflict (409) or a refused input (400) comes back as the re-rendered panel with the
-     reason on it: show it rather than dropping the response. */
+  /* A conflict (409), a refused input (400) or a save refused to this grader (403: e.g. an
+     item waiting for its blind QC check) comes back as the re-rendered panel with the reason
+     on it: show it rather than dropping the response. */
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
-    if (status === 409 || status === 400) {
+    if (status === 409 || status === 400 || status === 403) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
