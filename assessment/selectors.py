@@ -124,22 +124,7 @@ def lines_for_grading(*, return_request: ReturnRequest, viewer) -> list[LineView
     for inspection in inspections.prefetch_related("photos"):
         by_line[(inspection.return_line_id, inspection.kind)] = inspection
     sees_all = sees_every_grading(viewer)
-    hidden = set()
-    if not sees_all:
-        pending = [
-            key[0]
-            for key, qc in by_line.items()
-            if key[1] == Inspection.Kind.QC and qc.grade_id is None
-        ]
-        primaries = [by_line.get((line_id, Inspection.Kind.PRIMARY)) for line_id in pending]
-        allowed = _primaries_touched_by(
-            viewer, primary_ids=[p.pk for p in primaries if p is not None]
-        )
-        hidden = {
-            p.return_line_id
-            for p in primaries
-            if p is not None and p.pk not in allowed and p.inspector_id != viewer.pk
-        }
+    hidden = set(primaries_hidden_from(viewer, return_request=return_request))
     views = []
     for line in lines:
         qc = by_line.get((line.pk, Inspection.Kind.QC))
@@ -190,15 +175,6 @@ def inspection_get_for_viewer(*, inspection_id: int, viewer) -> Inspection:
     if primary_hidden_from(viewer, primary=found):
         raise PermissionDenied(BLIND_MESSAGE)
     return found
-
-
-# --- QC ---------------------------------------------------------------------------------
-def _primary_of(field: str):
-    return Subquery(
-        Inspection.objects.filter(
-            return_line_id=OuterRef("return_line_id"), kind=Inspection.Kind.PRIMARY
-        ).values(field)[:1]
-    )
 
 
 # --- Blindness -----------------------------------------------------------------------------
@@ -256,6 +232,48 @@ def primary_hidden_from(user, *, primary: Inspection) -> bool:
     if not qc_pending_for(primary):
         return False
     return not graded_first_by(user, primary=primary)
+
+
+def primaries_hidden_from(user, *, return_request) -> dict[int, int]:
+    """{line id: primary inspection id} of the return's first gradings hidden from `user`."""
+    if sees_every_grading(user):
+        return {}
+    pending = Inspection.objects.filter(
+        return_request=return_request, kind=Inspection.Kind.QC, grade__isnull=True
+    ).values("return_line_id")
+    primaries = dict(
+        Inspection.objects.filter(
+            return_request=return_request,
+            kind=Inspection.Kind.PRIMARY,
+            return_line_id__in=pending,
+        )
+        .exclude(inspector_id=getattr(user, "pk", None))
+        .values_list("return_line_id", "pk")
+    )
+    touched = _primaries_touched_by(user, primary_ids=list(primaries.values()))
+    return {line: pk for line, pk in primaries.items() if pk not in touched}
+
+
+def events_revealing_hidden_grading(*, viewer, return_request, events) -> set[int]:
+    """Ids of the return's timeline events whose message or details show a first grading that
+    is hidden from `viewer` (the inspection audit rows, disputes, the graded transition's
+    grades). A staff timeline should leave these out for that viewer."""
+    hidden = primaries_hidden_from(viewer, return_request=return_request)
+    if not hidden:
+        return set()
+    lines = {str(line) for line in hidden}
+    inspections = set(hidden.values())
+    found = set()
+    for event in events:
+        details = event.details if isinstance(event.details, dict) else {}
+        grades = details.get("grades")
+        if (
+            (event.kind == "inspection" and details.get("inspection_id") in inspections)
+            or (event.kind == "dispute" and str(details.get("return_line_id")) in lines)
+            or (isinstance(grades, dict) and lines & set(grades))
+        ):
+            found.add(event.pk)
+    return found
 
 
 # --- QC ---------------------------------------------------------------------------------

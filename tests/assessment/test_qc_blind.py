@@ -361,3 +361,28 @@ def test_staff_panel_hides_the_first_grading_until_checked(
     inspection_save(actor=grader2, inspection_id=qc.pk, expected_version=0, grade_code="B")
     html = panel(grader2)
     assert "data-blind-row" not in html and "<strong>B</strong>" in html
+
+
+def test_timeline_events_that_would_reveal_the_first_grading_are_named(
+    sampled, grader, grader2, manager, delivered_return
+):
+    """For the staff timeline (rma): which events to leave out for a possible checker."""
+    primary, qc = sampled
+    events = list(delivered_return.events.all())
+
+    def revealing(user):
+        return selectors.events_revealing_hidden_grading(
+            viewer=user, return_request=delivered_return, events=events
+        )
+
+    hidden = revealing(grader2)
+    about_first = [
+        e.pk
+        for e in events
+        if e.kind == "inspection" and e.details.get("inspection_id") == primary.pk
+    ]
+    assert about_first and set(about_first) <= hidden
+    assert all(SECRET not in e.message for e in events if e.pk not in hidden)
+    assert revealing(grader) == set() and revealing(manager) == set()
+    inspection_save(actor=grader2, inspection_id=qc.pk, expected_version=0, grade_code="B")
+    assert revealing(grader2) == set()
