@@ -4,6 +4,9 @@ A save carries the `expected_version` the client last saw; a stale one gets 409 
 current inspection in `details.current`, so a scanner app can show who won and refresh.
 """
 
+import datetime as dt
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -288,6 +291,89 @@ class QcQueueApi(WarehouseApi):
         return Response(QcInspectionOut(selectors.qc_queue(user=request.user), many=True).data)
 
 
+# --- Manager reports: QC agreement and labour (`catalog.view_dashboard`) -----------------
+class CanSeeReports(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("catalog.view_dashboard")
+
+
+class ManagerApi(APIView):
+    permission_classes = [IsAuthenticated, CanSeeReports]
+
+
+class GraderQcOut(serializers.Serializer):
+    grader = serializers.CharField(help_text="The first grader of the checked items.")
+    checked = serializers.IntegerField()
+    disagreements = serializers.IntegerField()
+    agreement_percent = serializers.DecimalField(max_digits=5, decimal_places=1)
+
+
+class DisagreementOut(serializers.Serializer):
+    qc_inspection_id = serializers.IntegerField(source="qc.pk")
+    return_id = serializers.IntegerField(source="qc.return_request_id")
+    reference = serializers.CharField(source="qc.return_request.reference")
+    return_line_id = serializers.IntegerField(source="qc.return_line_id")
+    product = serializers.CharField(source="qc.return_line.order_line.product.name")
+    first_grade = serializers.CharField(source="primary_grade")
+    first_grader = serializers.CharField(source="primary_inspector")
+    qc_grade = serializers.CharField(source="qc.grade.code")
+    qc_grader = serializers.CharField(source="qc.inspector.username", default=None)
+    graded_at = serializers.DateTimeField(source="qc.graded_at")
+
+
+class QcReportOut(serializers.Serializer):
+    sample_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    waiting = serializers.IntegerField()
+    per_grader = GraderQcOut(many=True)
+    disagreements = DisagreementOut(many=True)
+
+
+class QcReportApi(ManagerApi):
+    @extend_schema(
+        tags=TAGS,
+        responses={200: QcReportOut},
+        summary="QC: checks and disagreements per first grader, latest disagreements",
+    )
+    def get(self, request):
+        return Response(
+            QcReportOut(
+                {
+                    "sample_percent": selectors.grading_settings().qc_sample_percent,
+                    "waiting": selectors.qc_waiting_count(),
+                    "per_grader": selectors.qc_counts_per_grader(),
+                    "disagreements": selectors.qc_disagreements(),
+                }
+            ).data
+        )
+
+
+class ThroughputOut(serializers.Serializer):
+    grader = serializers.CharField()
+    items = serializers.IntegerField()
+    minutes = serializers.DecimalField(max_digits=12, decimal_places=2)
+    items_per_hour = serializers.DecimalField(max_digits=12, decimal_places=1)
+    minutes_per_item = serializers.DecimalField(max_digits=12, decimal_places=1)
+
+
+class ThroughputIn(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, default=7)
+
+
+class ThroughputApi(ManagerApi):
+    @extend_schema(
+        tags=TAGS,
+        parameters=[ThroughputIn],
+        responses={200: ThroughputOut(many=True), 400: WarehouseErrorOut},
+        summary="Items graded and minutes booked per inspector over the last `days` days",
+    )
+    def get(self, request):
+        data = ThroughputIn(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        since = timezone.now() - dt.timedelta(days=data.validated_data["days"])
+        rows = selectors.throughput_per_grader(since=since)
+        return Response(ThroughputOut(rows, many=True).data)
+
+
 # --- Exceptions ---------------------------------------------------------------------------
 class ParcelExceptionOut(serializers.Serializer):
     id = serializers.IntegerField()
@@ -359,6 +445,16 @@ class ParcelExceptionListApi(WarehouseApi):
             photos=tuple(v.get("photos", ())),
         )
         return Response(ParcelExceptionOut(parcel).data, status=status.HTTP_201_CREATED)
+
+
+class ParcelExceptionDetailApi(WarehouseApi):
+    @extend_schema(
+        tags=TAGS,
+        responses={200: ParcelExceptionOut, 404: WarehouseErrorOut},
+        summary="One parcel exception",
+    )
+    def get(self, request, exception_id: int):
+        return Response(ParcelExceptionOut(selectors.exception_get(exception_id=exception_id)).data)
 
 
 class ParcelExceptionMatchApi(WarehouseApi):
