@@ -15,7 +15,7 @@ from reporting import selectors, services
 from reporting.csv_export import table_csv
 from reporting.forms import FilterForm
 from reporting.models import Recall
-from returns_portal.errors import DomainError, NotFound
+from returns_portal.errors import DomainError
 
 PAGE_PRODUCTS = 50
 
@@ -185,26 +185,24 @@ def alert_acknowledge(request, alert_id: int):
 @dashboard_required
 def recall_detail(request, recall_id: int):
     """The recall, its history and its alert's; managers of recalls close or reopen it here."""
+    recall = get_object_or_404(
+        Recall.objects.select_related("batch__product", "alert", "opened_by"), pk=recall_id
+    )
     if request.method == "POST":
         if not request.user.has_perm("catalog.manage_recalls"):
             raise PermissionDenied
         try:
             services.recall_status_change(
-                recall_id=recall_id,
+                recall_id=recall.pk,
                 to_status=request.POST.get("status", ""),
                 note=request.POST.get("note", ""),
                 actor=request.user,
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from None
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, "Recall updated.")
-        return redirect("reporting:recall", recall_id=recall_id)
-    recall = get_object_or_404(
-        Recall.objects.select_related("batch__product", "alert", "opened_by"), pk=recall_id
-    )
+        return redirect("reporting:recall", recall_id=recall.pk)
     history = audit_for_many([recall, recall.alert] if recall.alert else [recall])
     return render(
         request,
