@@ -310,7 +310,8 @@ def test_qc_page_blind_then_compared_after_submitting(client, sampled, grader2):
     page = client.get(f"/warehouse/qc/{qc.pk}/").content.decode()
     assert "data-qc-compare" in page
     assert "the first grading was <strong>B</strong> by grader" in page
-    assert "you disagree" in page
+    assert "Submitted by you: QC grade <strong>D</strong>" in page
+    assert "they disagree" in page
     # final: the form is disabled and has no save button
     assert "<fieldset disabled>" in page and "Save " not in page
 
