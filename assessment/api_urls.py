@@ -16,7 +16,14 @@ urlpatterns = [
         name="line_inspection",
     ),
     path("qc/queue/", api.QcQueueApi.as_view(), name="qc_queue"),
+    path("qc/report/", api.QcReportApi.as_view(), name="qc_report"),
+    path("throughput/", api.ThroughputApi.as_view(), name="throughput"),
     path("exceptions/", api.ParcelExceptionListApi.as_view(), name="exceptions"),
+    path(
+        "exceptions/<int:exception_id>/",
+        api.ParcelExceptionDetailApi.as_view(),
+        name="exception",
+    ),
     path(
         "exceptions/<int:exception_id>/match/",
         api.ParcelExceptionMatchApi.as_view(),

@@ -5,6 +5,7 @@ path is checked: the REST API (return, lookup, inspection, saves) and the HTML p
 page, QC page, photos, the staff panel).
 """
 
+import html
 import io
 
 import pytest
@@ -387,3 +388,27 @@ def test_timeline_events_that_would_reveal_the_first_grading_are_named(
     assert revealing(grader) == set() and revealing(manager) == set()
     inspection_save(actor=grader2, inspection_id=qc.pk, expected_version=0, grade_code="B")
     assert revealing(grader2) == set()
+
+
+def test_staff_return_timeline_leaves_out_the_first_grading_for_a_possible_checker(
+    client, sampled, grader2, manager, delivered_return
+):
+    primary, qc = sampled
+    revealing = [
+        e.message
+        for e in delivered_return.events.all()
+        if e.kind == "inspection" and e.details.get("inspection_id") == primary.pk
+    ]
+    assert revealing
+    url = f"/staff/returns/{delivered_return.pk}/"
+    client.force_login(grader2)
+    page = html.unescape(client.get(url).content.decode())
+    assert [m for m in revealing if m in page] == []
+    client.force_login(manager)
+    page = html.unescape(client.get(url).content.decode())
+    assert all(m in page for m in revealing)
+    # once the check is in, the checker sees the whole timeline
+    inspection_save(actor=grader2, inspection_id=qc.pk, expected_version=0, grade_code="B")
+    client.force_login(grader2)
+    page = html.unescape(client.get(url).content.decode())
+    assert all(m in page for m in revealing)
