@@ -5,19 +5,37 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from catalog.identity import Viewer
-from catalog.models import Order, Product
+from catalog.models import Order, OrderLine, Product
 from returns_portal.errors import NotFound
+
+
+def _order_scope(viewer: Viewer, prefix: str = "") -> Q | None:
+    """The orders this viewer may see, as a filter on `prefix` + order fields; None for
+    none at all."""
+    if viewer.is_staff:
+        return Q()
+    if viewer.customer_id:
+        return Q(**{f"{prefix}customer_id": viewer.customer_id})
+    if viewer.guest_order_ids:
+        return Q(**{f"{prefix}pk__in": viewer.guest_order_ids})
+    return None
 
 
 def orders_for_viewer(viewer: Viewer) -> QuerySet[Order]:
     orders = Order.objects.select_related("customer")
-    if viewer.is_staff:
-        return orders
-    if viewer.customer_id:
-        return orders.filter(customer_id=viewer.customer_id)
-    if viewer.guest_order_ids:
-        return orders.filter(pk__in=viewer.guest_order_ids)
-    return orders.none()
+    scope = _order_scope(viewer)
+    return orders.none() if scope is None else orders.filter(scope)
+
+
+def order_lines_for_viewer(*, viewer: Viewer, order_id: int, line_ids) -> QuerySet[OrderLine]:
+    """Lines `line_ids` of order `order_id`, each with its order and customer loaded, if
+    the viewer may see that order; no lines otherwise. For one query where the order and
+    its lines are both needed (`order_get_for_viewer` tells a hidden order apart)."""
+    lines = OrderLine.objects.select_related("order__customer")
+    scope = _order_scope(viewer, prefix="order__")
+    if scope is None:
+        return lines.none()
+    return lines.filter(scope, order_id=order_id, pk__in=line_ids)
 
 
 def order_get_for_viewer(*, viewer: Viewer, order_id: int) -> Order:

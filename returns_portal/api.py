@@ -5,21 +5,28 @@ from rest_framework import authentication, exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from returns_portal.auth import permission_ids_annotation, permissions_prime
 from returns_portal.errors import DomainError
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token check, fetching the user's customer record in the same query: every
-    customer-facing endpoint asks who the customer is (`catalog.identity.viewer_for_user`)."""
+    """DRF's token check, fetching the user's customer record and (on PostgreSQL) their
+    permissions in the same query: every endpoint asks who the customer is and what the
+    user may see (`catalog.identity.viewer_for_user`)."""
 
     def authenticate_credentials(self, key):
         model = self.get_model()
         try:
-            token = model.objects.select_related("user", "user__customer").get(key=key)
+            token = (
+                model.objects.select_related("user", "user__customer")
+                .annotate(**permission_ids_annotation(model, "user"))
+                .get(key=key)
+            )
         except model.DoesNotExist:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        permissions_prime(token.user, token)
         return (token.user, token)
 
 

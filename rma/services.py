@@ -9,14 +9,14 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from PIL import Image
 
 from catalog.models import OrderLine, Product
-from catalog.selectors import exchange_allowed, order_get_for_viewer
+from catalog.selectors import exchange_allowed, order_get_for_viewer, order_lines_for_viewer
 from returns_portal.errors import Conflict, DomainError, NotFound, PermissionDenied
 from rma import hooks, policy
 from rma.events import event_record, events_batched
@@ -194,10 +194,48 @@ def _recent_returns(*, customer_id: int, until: dt.datetime, period_days: int):
 # counted again over the right one.
 _period_seen = {"days": 90}
 
+REASON_FIELDS = tuple(f.attname for f in ReturnReason._meta.concrete_fields)
+LIST_ENTRY_FIELDS = ("list_kind", "match_on", "value", "reason")
 
-def _policy_and_recent_returns(*, customer_id: int, today: dt.date) -> tuple[ReturnPolicy, int]:
+
+@dataclass(frozen=True)
+class _PolicyRead:
+    """What a filing reads about its rules: the active policy, the customer's returns in
+    its period, the active reasons the items name (by code) and the list entries that
+    match the customer, order or products."""
+
+    policy: ReturnPolicy
+    recent_returns: int
+    reasons: dict
+    list_entries: tuple
+
+
+def _list_match(*, email: str, number: str, skus: list[str]) -> Q:
+    match = Q(match_on=PolicyListEntry.MatchOn.EMAIL, value__iexact=email) | Q(
+        match_on=PolicyListEntry.MatchOn.ORDER, value__iexact=number
+    )
+    for sku in skus:
+        match |= Q(match_on=PolicyListEntry.MatchOn.PRODUCT, value__iexact=sku)
+    return match
+
+
+def _list_entry_facts(rows) -> tuple:
+    return tuple(
+        policy.ListEntryFacts(row["list_kind"], row["match_on"], row["value"], row["reason"])
+        for row in rows
+    )
+
+
+def _reasons_read(reason_codes) -> dict:
+    return {r.code: r for r in ReturnReason.objects.filter(code__in=reason_codes, is_active=True)}
+
+
+def _policy_read(*, customer_id: int, today: dt.date, reason_codes, list_match: Q) -> _PolicyRead:
     """The active policy and the customer's number of returns in its period up to `today`
-    (imports and the demo file returns "in the past")."""
+    (imports and the demo file returns "in the past"), the reasons and the list entries.
+
+    One query on PostgreSQL (reasons and entries come as JSON arrays with the policy row);
+    elsewhere the reasons and entries are read with a query each."""
     until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
     guess = _period_seen["days"]
     counted = (
@@ -207,20 +245,57 @@ def _policy_and_recent_returns(*, customer_id: int, today: dt.date) -> tuple[Ret
         .annotate(n=Count("pk"))
         .values("n")
     )
+    together = connection.vendor == "postgresql"
+    extra = {}
+    if together:
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        reasons = ReturnReason.objects.filter(code__in=reason_codes, is_active=True).order_by()
+        entries = PolicyListEntry.objects.filter(list_match).order_by("pk")
+        extra = {
+            "reason_rows": ArraySubquery(
+                reasons.values(row=JSONObject(**{f: f for f in REASON_FIELDS}))
+            ),
+            "list_rows": ArraySubquery(
+                entries.values(row=JSONObject(**{f: f for f in LIST_ENTRY_FIELDS}))
+            ),
+        }
     active = (
         ReturnPolicy.objects.filter(is_active=True)
-        .annotate(recent_returns=Coalesce(Subquery(counted), 0))
+        .annotate(recent_returns=Coalesce(Subquery(counted), 0), **extra)
         .first()
     )
     if active is None:
         active = policy_active_or_default()
-    elif active.returns_period_days == guess:
-        return active, active.recent_returns
-    _period_seen["days"] = active.returns_period_days
-    recent = _recent_returns(
-        customer_id=customer_id, until=until, period_days=active.returns_period_days
-    ).count()
-    return active, recent
+        together = False
+    if together:
+        reasons_by_code = {
+            row["code"]: ReturnReason.from_db(
+                reasons.db, REASON_FIELDS, [row[f] for f in REASON_FIELDS]
+            )
+            for row in active.reason_rows
+        }
+        list_entries = _list_entry_facts(active.list_rows)
+    else:
+        reasons_by_code = _reasons_read(reason_codes)
+        list_entries = _list_entry_facts(
+            PolicyListEntry.objects.filter(list_match).values(*LIST_ENTRY_FIELDS)
+        )
+    if getattr(active, "recent_returns", None) is not None and (
+        active.returns_period_days == guess
+    ):
+        recent = active.recent_returns
+    else:
+        _period_seen["days"] = active.returns_period_days
+        recent = _recent_returns(
+            customer_id=customer_id, until=until, period_days=active.returns_period_days
+        ).count()
+    return _PolicyRead(
+        policy=active,
+        recent_returns=recent,
+        reasons=reasons_by_code,
+        list_entries=list_entries,
+    )
 
 
 # --- Validation ------------------------------------------------------------------------
@@ -314,28 +389,12 @@ def _exchange_product(index: int, item, order_line, quantity: int, outcome: str)
     return product
 
 
-def _list_entries(*, email: str, number: str, skus: list[str]) -> tuple:
-    match = Q(match_on=PolicyListEntry.MatchOn.EMAIL, value__iexact=email) | Q(
-        match_on=PolicyListEntry.MatchOn.ORDER, value__iexact=number
-    )
-    for sku in skus:
-        match |= Q(match_on=PolicyListEntry.MatchOn.PRODUCT, value__iexact=sku)
-    return tuple(
-        policy.ListEntryFacts(e.list_kind, e.match_on, e.value, e.reason)
-        for e in PolicyListEntry.objects.filter(match)
-    )
-
-
 def _local_date(moment) -> dt.date | None:
     return timezone.localtime(moment).date() if moment is not None else None
 
 
-def _prepare(
-    *, viewer, order_id, items, kind, preferred_outcome, today, lock: bool, photos: bool
-) -> _Prepared:
-    kind, preferred_outcome = _kind_and_outcome(viewer, kind, preferred_outcome)
-    order = order_get_for_viewer(viewer=viewer, order_id=order_id)
-    items = list(items or [])
+def _line_ids(items: list) -> list[int]:
+    """The items' order line ids, in order; DomainError for a malformed or repeated one."""
     if not items:
         raise DomainError("Choose at least one item to return.", field="items")
     line_ids = []
@@ -348,17 +407,47 @@ def _prepare(
         if line_id in line_ids:
             raise DomainError("Each order line may appear once.", field=f"items[{i}].order_line_id")
         line_ids.append(line_id)
+    return line_ids
 
+
+def _line_ids_or_none(items: list) -> list[int] | None:
+    """`_line_ids(items)`, or None where it would raise."""
+    try:
+        return _line_ids(items)
+    except DomainError:
+        return None
+
+
+def _lines_for_return(lines_qs, *, lock: bool):
     # the supplier too: an approved return is routed from these lines (no second read)
-    lines_qs = OrderLine.objects.filter(order=order, pk__in=line_ids).select_related(
-        "product__category", "product__supplier"
-    )
+    lines_qs = lines_qs.select_related("product__category", "product__supplier")
     if lock:
         # Lock the lines (not their products) in pk order, the same order for everyone so
         # no deadlocks, before counting what is already returned: two requests cannot both
         # claim the last unit.
         lines_qs = lines_qs.select_for_update(of=("self",)).order_by("pk")
-    by_id = {ol.pk: ol for ol in lines_qs}
+    return lines_qs
+
+
+def _prepare(
+    *, viewer, order_id, items, kind, preferred_outcome, today, lock: bool, photos: bool
+) -> _Prepared:
+    kind, preferred_outcome = _kind_and_outcome(viewer, kind, preferred_outcome)
+    items = list(items or [])
+    # The order and its lines in one query when the request is well formed and every line
+    # is found; otherwise step by step, so each problem gets its own error as before.
+    order, by_id = None, None
+    line_ids = _line_ids_or_none(items)
+    if line_ids and isinstance(order_id, int) and not isinstance(order_id, bool):
+        lines_qs = order_lines_for_viewer(viewer=viewer, order_id=order_id, line_ids=line_ids)
+        by_id = {ol.pk: ol for ol in _lines_for_return(lines_qs, lock=lock)}
+        if len(by_id) == len(line_ids):
+            order = by_id[line_ids[0]].order
+    if order is None:
+        order = order_get_for_viewer(viewer=viewer, order_id=order_id)
+        line_ids = _line_ids(items)
+        lines_qs = OrderLine.objects.filter(order=order, pk__in=line_ids)
+        by_id = {ol.pk: ol for ol in _lines_for_return(lines_qs, lock=lock)}
     returned = dict(
         ReturnLine.objects.filter(
             order_line_id__in=line_ids, return_request__status__in=OPEN_OR_DONE
@@ -367,10 +456,18 @@ def _prepare(
         .annotate(n=Sum("quantity"))
         .values_list("order_line_id", "n")
     )
-    codes = {str(item.reason_code or "") for item in items}
-    reasons_by_code = {
-        r.code: r for r in ReturnReason.objects.filter(code__in=codes, is_active=True)
-    }
+    today = today or timezone.localdate()
+    rules_read = _policy_read(
+        customer_id=order.customer_id,
+        today=today,
+        reason_codes={str(item.reason_code or "") for item in items},
+        list_match=_list_match(
+            email=order.customer.email,
+            number=order.number,
+            skus=[by_id[i].product.sku for i in line_ids if i in by_id],
+        ),
+    )
+    reasons_by_code = rules_read.reasons
 
     order_lines, reasons, exchanges, formats, facts = [], [], [], [], []
     for i, (item, line_id) in enumerate(zip(items, line_ids, strict=True)):
@@ -435,8 +532,7 @@ def _prepare(
         if problems:
             raise DomainError(problems[0].message, field=problems[0].field)
 
-    today = today or timezone.localdate()
-    active, recent = _policy_and_recent_returns(customer_id=order.customer_id, today=today)
+    active = rules_read.policy
     rules = _policy_facts(active)
     request = policy.QuoteRequest(
         policy=rules,
@@ -446,12 +542,8 @@ def _prepare(
         preferred_outcome=preferred_outcome,
         customer_email=order.customer.email,
         order_number=order.number,
-        recent_return_count=recent,
-        list_entries=_list_entries(
-            email=order.customer.email,
-            number=order.number,
-            skus=[ol.product.sku for ol in order_lines],
-        ),
+        recent_return_count=rules_read.recent_returns,
+        list_entries=rules_read.list_entries,
         currency=order.currency,
     )
     return _Prepared(

@@ -2,8 +2,8 @@
 
 Signed in with a real API token (not `force_authenticate`), as the benchmark and clients do:
 the token query also brings the user's customer record, so a page is at most 5 queries
-(token, permissions in one query, count, rows, lines; on PostgreSQL the lines come with the
-rows).
+(token, permissions in one query, count, rows, lines). On PostgreSQL the permissions come
+with the token and the lines with the rows: 3.
 """
 
 import pytest
@@ -19,12 +19,17 @@ pytestmark = pytest.mark.django_db
 RETURNS = "/api/v1/returns/"
 PAGE_SIZES = (10, 50, 200)
 QUERY_BUDGET = 5
+QUERY_BUDGET_POSTGRESQL = 3
 
 
 def token_client(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
+
+
+def budget() -> int:
+    return QUERY_BUDGET_POSTGRESQL if connection.vendor == "postgresql" else QUERY_BUDGET
 
 
 def queries_per_page(client, query: str = "") -> dict[int, int]:
@@ -62,7 +67,7 @@ def test_staff_list_queries_do_not_grow_with_the_page_size(manager, many_returns
     counts = queries_per_page(client)
     # then each costs the same queries, within the budget
     assert len(set(counts.values())) == 1, counts
-    assert counts[200] <= QUERY_BUDGET, counts
+    assert counts[200] <= budget(), counts
 
 
 def test_customer_list_queries_do_not_grow_with_the_page_size(customer, many_returns):
@@ -73,7 +78,7 @@ def test_customer_list_queries_do_not_grow_with_the_page_size(customer, many_ret
     counts = queries_per_page(client)
     # then each costs the same queries, within the budget, and shows only her returns
     assert len(set(counts.values())) == 1, counts
-    assert counts[200] <= QUERY_BUDGET, counts
+    assert counts[200] <= budget(), counts
     response = client.get(f"{RETURNS}?page_size=200&page=2")
     assert response.json()["count"] == 210
     assert {row["customer_id"] for row in response.json()["results"]} == {customer.pk}
@@ -87,4 +92,4 @@ def test_filtered_staff_list_queries_do_not_grow_with_the_page_size(manager, man
     counts = queries_per_page(client, "&status=requested&ordering=-refund")
     # then filtering and ordering add no query per row
     assert len(set(counts.values())) == 1, counts
-    assert counts[200] <= QUERY_BUDGET, counts
+    assert counts[200] <= budget(), counts
