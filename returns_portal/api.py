@@ -10,24 +10,37 @@ from returns_portal.errors import DomainError
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token check, fetching the user's customer record and (on PostgreSQL) their
-    permissions in the same query: every endpoint asks who the customer is and what the
-    user may see (`catalog.identity.viewer_for_user`)."""
+    """DRF's token check, fetching the user's customer record in the same query: every
+    customer-facing endpoint asks who the customer is (`catalog.identity.viewer_for_user`)."""
+
+    def token_query(self):
+        return self.get_model().objects.select_related("user", "user__customer")
 
     def authenticate_credentials(self, key):
         model = self.get_model()
         try:
-            token = (
-                model.objects.select_related("user", "user__customer")
-                .annotate(**permission_ids_annotation(model, "user"))
-                .get(key=key)
-            )
+            token = self.token_query().get(key=key)
         except model.DoesNotExist:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        permissions_prime(token.user, token)
+        self.user_prime(token)
         return (token.user, token)
+
+    def user_prime(self, token) -> None:
+        pass
+
+
+class TokenPermissionsAuthentication(TokenAuthentication):
+    """The same, bringing the user's permissions in that query too (PostgreSQL), for
+    endpoints that always ask what the user may see (`catalog.identity.viewer_for_user`
+    checks `view_all_returns`): no second query for them."""
+
+    def token_query(self):
+        return super().token_query().annotate(**permission_ids_annotation(self.get_model(), "user"))
+
+    def user_prime(self, token) -> None:
+        permissions_prime(token.user, token)
 
 
 class Pagination(PageNumberPagination):

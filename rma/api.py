@@ -22,10 +22,10 @@ from rest_framework.views import APIView
 from catalog.identity import viewer_for_request
 from catalog.models import OrderLine, Product
 from catalog.selectors import order_get_for_viewer, orders_for_viewer
-from returns_portal.api import TokenAuthentication
+from returns_portal.api import TokenPermissionsAuthentication
 from returns_portal.errors import DomainError, NotFound, PermissionDenied
 from rma import selectors, services
-from rma.filters import ReturnFilter
+from rma.filters import DEFAULT_ORDERING, ReturnFilter
 from rma.serializers import (
     ApiErrorOut,
     ApiValidationErrorOut,
@@ -57,7 +57,7 @@ ERR_409 = OpenApiResponse(ApiErrorOut, description="Not allowed in the return's 
 class ReturnsApiView(APIView):
     # Token first: an anonymous call gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     # Session callers still need the CSRF token on writes (SessionAuthentication checks it).
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenPermissionsAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
 
@@ -292,6 +292,13 @@ class ReturnsApi(ReturnsApiView, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.return_list_rows_for_viewer(viewer_for_request(self.request))
+
+    def filter_queryset(self, queryset):
+        # No filter asked for (the most frequent call): the filter set would only build and
+        # validate an empty form to order the rows as `DEFAULT_ORDERING` does.
+        if self.request.query_params.keys().isdisjoint(ReturnFilter.base_filters):
+            return queryset.order_by(*DEFAULT_ORDERING)
+        return super().filter_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
         # Rows, then their lines in one query: the page costs the same queries at any size.

@@ -10,6 +10,8 @@ from rma.models import ReturnLine, ReturnRequest
 from rma.states import ReturnKind, ReturnStatus
 
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 1, 1)  # far from datetime's edges
+# Newest first, with a stable tie-breaker so a page never repeats or skips a row.
+DEFAULT_ORDERING = ("-created_at", "-id")
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -75,6 +77,7 @@ class ReturnFilter(django_filters.FilterSet):
     @property
     def qs(self):
         queryset = super().qs
+        if not queryset.query.order_by:
+            return queryset.order_by(*DEFAULT_ORDERING)
         # A stable tie-breaker so a page never repeats or skips a row.
-        ordering = list(queryset.query.order_by) or ["-created_at"]
-        return queryset.order_by(*ordering, "-id")
+        return queryset.order_by(*queryset.query.order_by, "-id")

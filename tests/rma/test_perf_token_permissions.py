@@ -1,9 +1,9 @@
 """An API token check brings the user's permissions with it, and they are exactly Django's.
 
-`returns_portal.api.TokenAuthentication` reads the token, the user, their customer record
-and (on PostgreSQL) their permission ids in one query; names come from a per-process
-cache by id. The answers must be the same as `ModelBackend`'s, and a permission granted
-or revoked shows on the next request.
+The returns API's `returns_portal.api.TokenPermissionsAuthentication` reads the token,
+the user, their customer record and (on PostgreSQL) their permission ids in one query;
+names come from a per-process cache by id. The answers must be the same as
+`ModelBackend`'s, and a permission granted or revoked shows on the next request.
 """
 
 import pytest
@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from catalog.roles import Role, user_role_add
-from returns_portal.api import TokenAuthentication
+from returns_portal.api import TokenPermissionsAuthentication
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ CHECKS = ("catalog.view_all_returns", "catalog.review_return", "catalog.grade_it
 def token_user(user):
     """The user as an API request authenticates them (a new object every time)."""
     key = Token.objects.get_or_create(user=user)[0].key
-    return TokenAuthentication().authenticate_credentials(key)[0]
+    return TokenPermissionsAuthentication().authenticate_credentials(key)[0]
 
 
 def django_answer(user) -> set[str]:
@@ -65,7 +65,7 @@ def test_on_postgresql_the_token_check_reads_permissions_in_the_same_query(manag
     token_user(manager)  # the permission names are cached by id once per process
     # when a manager's token is checked and two permissions asked
     with CaptureQueriesContext(connection) as ctx:
-        user = TokenAuthentication().authenticate_credentials(key)[0]
+        user = TokenPermissionsAuthentication().authenticate_credentials(key)[0]
         assert user.has_perm("catalog.review_return")
         assert not user.has_perm("catalog.import_orders")
     # then that was one query
