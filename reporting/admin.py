@@ -13,12 +13,26 @@ class SpikeRuleAdmin(admin.ModelAdmin):
     list_display = ["window_days", "baseline_days", "min_count", "factor", "min_baseline"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Alerts and recalls change state through their services, which write the audit trail
+    (the dashboard's Acknowledge / Start recall / Close buttons); the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SpikeAlert)
-class SpikeAlertAdmin(admin.ModelAdmin):
+class SpikeAlertAdmin(ReadOnlyAdmin):
     list_display = ["scope", "product_id", "batch_id", "reason_code", "count", "baseline", "status"]
     list_filter = ["scope", "status"]
 
 
 @admin.register(Recall)
-class RecallAdmin(admin.ModelAdmin):
+class RecallAdmin(ReadOnlyAdmin):
     list_display = ["pk", "batch", "reason_code", "status", "opened_by", "created_at"]

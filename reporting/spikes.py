@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
+from audit.services import audit_record
 from reporting.models import LineDaily, SpikeAlert, SpikeRule
 
 
@@ -72,8 +73,18 @@ def spikes_detect(*, today: dt.date) -> list[SpikeAlert]:
                 alert = SpikeAlert.objects.filter(
                     scope=scope, status=SpikeAlert.Status.OPEN, **fields
                 ).first() or SpikeAlert(scope=scope, **fields)
+                opened = alert.pk is None
                 alert.window_start, alert.window_end = window_start, window_end
                 alert.count, alert.baseline = verdict.count, verdict.baseline
                 alert.save()
+                if opened:
+                    audit_record(
+                        obj=alert,
+                        action="opened",
+                        to_state=alert.status,
+                        note=f"{verdict.count} “{alert.reason_code}” returns from "
+                        f"{window_start} to {window_end} (baseline {verdict.baseline}).",
+                        data={"scope": scope, "count": verdict.count},
+                    )
                 raised.append(alert)
     return raised

@@ -165,15 +165,15 @@ def _returns_to_resolve(clock) -> list[ReturnRequest]:
 
 
 def _decline_pick(todo: list[ReturnRequest], manager) -> ReturnRequest | None:
-    """The graded return with the biggest deduction is declined and sent back."""
-    if manager is None:
-        return None
+    """The graded return with the biggest deduction is declined and sent back (the latest
+    graded one when no grading found a deduction: which returns are graded depends on the
+    demo's date, and the demo always shows one declined on inspection)."""
     graded = [rr.pk for rr in todo if rr.status == S.GRADED]
+    if manager is None or not graded:
+        return None
     found = (
-        Inspection.objects.filter(
-            return_request_id__in=graded, kind=Inspection.Kind.PRIMARY, deduction__gt=0
-        )
-        .order_by("-deduction", "return_request_id")
+        Inspection.objects.filter(return_request_id__in=graded, kind=Inspection.Kind.PRIMARY)
+        .order_by("-deduction", "-return_request_id")
         .values_list("return_request_id", flat=True)
         .first()
     )

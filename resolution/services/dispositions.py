@@ -153,7 +153,7 @@ def disposition_override(*, disposition_id: int, route: str, reason: str, actor)
         if d.route == route:
             raise DomainError(f"It already goes to {d.get_route_display().lower()}.", field="route")
         old_route = d.get_route_display()
-        route_undo(disposition=d)
+        route_undo(disposition=d, actor=actor)
         config = disposition_settings()
         line = _lines(d.return_request).get(pk=d.return_line_id)
         inspection = _primary_inspections(d.return_request).get(line.pk)
@@ -172,6 +172,7 @@ def disposition_override(*, disposition_id: int, route: str, reason: str, actor)
             grade=ctx.grade,
             rates=ctx.rates,
             config=config,
+            actor=actor,
         )
         event_record(
             return_request=d.return_request,

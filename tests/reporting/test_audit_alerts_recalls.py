@@ -181,3 +181,25 @@ def test_recall_page_is_for_managers_only(client, batch, manager, grader, custom
     client.force_login(manager)
     assert client.get(reverse("reporting:recall", args=[recall.pk + 99])).status_code == 404
     assert client.post(reverse("reporting:recall", args=[recall.pk + 99]), {}).status_code == 404
+
+
+def test_admin_shows_alerts_and_recalls_but_cannot_change_them(client, batch, admin_user):
+    # given a recall opened through its service (with its audit entries)
+    alert = _alert(batch)
+    recall = recall_open_from_alert(alert_id=alert.pk, actor=admin_user)
+    admin_user.is_staff = admin_user.is_superuser = True  # even a superuser
+    admin_user.save()
+    client.force_login(admin_user)
+    # then the admin lists them, but a status can only change through the audited services
+    assert client.get("/admin/reporting/recall/").status_code == 200
+    assert client.get("/admin/reporting/spikealert/").status_code == 200
+    page = client.get(f"/admin/reporting/recall/{recall.pk}/change/")
+    assert page.status_code == 200 and 'name="status"' not in page.content.decode()
+    resp = client.post(f"/admin/reporting/recall/{recall.pk}/change/", {"status": "closed"})
+    assert resp.status_code == 403
+    recall.refresh_from_db()
+    assert recall.status == "open"
+    assert (
+        client.post(f"/admin/reporting/recall/{recall.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )

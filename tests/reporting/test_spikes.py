@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from audit.selectors import audit_for
 from reporting.models import SpikeAlert, SpikeRule
 from reporting.rollups import rollup_range
 from reporting.spikes import spike_verdict, spikes_detect
@@ -55,9 +56,14 @@ def test_planted_cluster_on_a_batch_fires_and_steady_noise_does_not():
     assert batch_alert.batch_id == bad_batch.pk and batch_alert.count == 12
     assert batch_alert.reason_code == "band-snapped"
     assert {a.product_id for a in raised} == {watch.pk}
-    # and a rerun refreshes the same open alert instead of adding one
+    # and each new alert is in the audit trail, opened by the system
+    [opened] = audit_for(batch_alert)
+    assert (opened.action, opened.to_state, opened.actor_id) == ("opened", "open", None)
+    assert "12 “band-snapped” returns" in opened.note
+    # and a rerun refreshes the same open alert instead of adding one (or another entry)
     spikes_detect(today=today)
     assert SpikeAlert.objects.filter(scope="batch").count() == 1
+    assert len(audit_for(batch_alert)) == 1
 
 
 @pytest.mark.django_db

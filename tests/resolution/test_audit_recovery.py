@@ -247,6 +247,7 @@ def test_override_cancels_the_job_and_adds_to_the_lot_as_the_manager(job, manage
         "cancelled",
     )
     assert d.return_request.reference in cancelled.note
+    assert (cancelled.actor.username, cancelled.actor_kind) == ("manager", "staff")
     lot = LiquidationLot.objects.get(status="open")
     assert _trail(lot) == [
         ("opened", "manager", "staff", "", "open"),
@@ -260,6 +261,7 @@ def test_override_out_of_a_claim_records_the_removal(claim, manager):
     disposition_override(disposition_id=d.pk, route="dispose", reason="Rusty", actor=manager)
     removed = audit_for(claim)[-1]
     assert removed.action == "item_removed" and rr.reference in removed.note
+    assert removed.actor == manager  # the manager who overrode, not "system"
 
 
 def test_override_refused_after_shipping_writes_nothing(claim, manager):
