@@ -581,8 +581,10 @@ def parcel_exception_create(
     label_text = _text(label_text, field="label_text")
     if not found:
         raise DomainError("Describe what was in the parcel.", field="found")
-    if len(found) > 2000 or len(notes or "") > 2000:
+    if len(found) > 2000:
         raise DomainError("Descriptions are limited to 2000 characters.", field="found")
+    if len(notes or "") > 2000:
+        raise DomainError("Notes are limited to 2000 characters.", field="notes")
     tracking = scan_code_normalize(carrier_tracking)
     if len(tracking) > 60:
         raise DomainError("That tracking number is too long.", field="carrier_tracking")
@@ -626,7 +628,12 @@ def parcel_exception_match(*, exception_id: int, code: str, actor) -> ParcelExce
     return_id = return_id_for_scan(code=code)
     with transaction.atomic():
         parcel = _exception_locked_open(exception_id)
-        status = ReturnRequest.objects.values_list("status", flat=True).get(pk=return_id)
+        # Locked: two parcels matched to one return at once are both matched, one receives it.
+        status = (
+            ReturnRequest.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=return_id)
+        )
         if status in RECEIVABLE:
             parcel_receive(
                 return_id=return_id,

@@ -135,3 +135,9 @@ def test_customers_cannot_reach_the_exception_pages(client, customer, grader):
     assert client.get("/warehouse/exceptions/").status_code == 403
     assert client.post(f"{url}unidentified/", {"notes": "x"}).status_code == 403
     assert [e.action for e in audit_for(parcel)] == ["logged"]
+
+
+def test_too_long_notes_are_an_error_on_the_notes(grader):
+    with pytest.raises(DomainError) as caught:
+        parcel_exception_create(actor=grader, found="One blue boot", notes="n" * 2001)
+    assert caught.value.field == "notes"

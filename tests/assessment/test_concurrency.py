@@ -138,3 +138,43 @@ def test_two_graders_on_different_items_both_save(delivered_return, grader, grad
         t.join(30)
     assert [results[k][0] for k in ("one", "two")] == ["ok", "ok"], results
     assert Inspection.objects.filter(grade__code="A", version=1).count() == 2
+
+
+def test_two_parcels_matched_to_one_return_at_once_are_both_matched(
+    delivered_return, grader, grader2
+):
+    # given two unlabelled parcels that both belong to one delivered return (a split shipment)
+    from assessment.models import ParcelException
+    from assessment.services import parcel_exception_create, parcel_exception_match
+
+    parcels = [
+        parcel_exception_create(actor=grader, found=f"Box {n} of 2, no label") for n in (1, 2)
+    ]
+    barrier = threading.Barrier(2)
+    results: dict = {}
+
+    def match(actor, parcel):
+        def go():
+            barrier.wait()
+            return parcel_exception_match(
+                exception_id=parcel.pk, code=delivered_return.rma_number, actor=actor
+            )
+
+        return go
+
+    threads = [
+        _in_thread(match(grader, parcels[0]), results, "one"),
+        _in_thread(match(grader2, parcels[1]), results, "two"),
+    ]
+    # when two staff match them at the same moment
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # then both are matched, and the return was received exactly once
+    assert [results[k][0] for k in ("one", "two")] == ["ok", "ok"], results
+    statuses = ParcelException.objects.filter(pk__in=[p.pk for p in parcels])
+    assert set(statuses.values_list("status", flat=True)) == {"matched"}
+    delivered_return.refresh_from_db()
+    assert delivered_return.status == "received"
+    assert delivered_return.events.filter(to_status="received").count() == 1
