@@ -202,13 +202,14 @@ LIST_ENTRY_FIELDS = ("list_kind", "match_on", "value", "reason")
 @dataclass(frozen=True)
 class _PolicyRead:
     """What a filing reads about its rules: the active policy, the customer's returns in
-    its period, the active reasons the items name (by code) and the list entries that
-    match the customer, order or products."""
+    its period, the active reasons the items name (by code), the list entries that match
+    the customer, order or products, and how much of each line is already returned."""
 
     policy: ReturnPolicy
     recent_returns: int
     reasons: dict
     list_entries: tuple
+    returned: dict  # order line id -> quantity in returns open or done
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,8 @@ def _list_entry_facts(rows) -> tuple:
 
 def _policy_read_sql() -> str:
     """The filing's rules in one statement (PostgreSQL): the active policy row, the count of
-    the customer's returns in a period, and the reasons and list entries as JSON arrays.
+    the customer's returns in a period, and the reasons, list entries and quantities
+    already returned per order line as JSON arrays.
 
     Plain SQL because it runs on every filing and the ORM spends longer building this
     query than the database spends answering it; `_policy_read_orm` is the same read
@@ -267,7 +269,16 @@ def _policy_read_sql() -> str:
         f"   OR ({qn('match_on')} = 'order' AND {upper_value} = UPPER(%(number)s))"
         f"   OR ({qn('match_on')} = 'product'"
         f"       AND {upper_value} = ANY(SELECT UPPER(s) FROM unnest(%(skus)s::text[]) s))) y"
-        f" ) AS {qn('list_rows')}"
+        f" ) AS {qn('list_rows')},"
+        f" (SELECT json_agg(json_build_array(z.{qn('order_line_id')}, z.n)) FROM"
+        f"  (SELECT rl.{qn('order_line_id')}, SUM(rl.{qn('quantity')}) AS n"
+        f"   FROM {qn(ReturnLine._meta.db_table)} rl"
+        f"   JOIN {qn(ReturnRequest._meta.db_table)} rr"
+        f"   ON rr.{qn('id')} = rl.{qn('return_request_id')}"
+        f"   WHERE rl.{qn('order_line_id')} = ANY(%(lines)s::bigint[])"
+        f"   AND rr.{qn('status')} = ANY(%(open)s::text[])"
+        f"   GROUP BY rl.{qn('order_line_id')}) z"
+        f" ) AS {qn('returned_rows')}"
         f" FROM {qn(ReturnPolicy._meta.db_table)} p WHERE p.{qn('is_active')}"
         f" ORDER BY p.{qn('version')} DESC LIMIT 1"
     )
@@ -282,8 +293,9 @@ def _json_rows(value) -> list:
     return value or []
 
 
-def _policy_read_sql_run(*, customer_id, since, until, reason_codes, keys: _ListKeys):
-    """The active policy with `recent_returns`, `reason_rows` and `list_rows`, or None."""
+def _policy_read_sql_run(*, customer_id, since, until, reason_codes, keys: _ListKeys, line_ids):
+    """The active policy with `recent_returns`, `reason_rows`, `list_rows` and
+    `returned_rows`, or None."""
     sql = _POLICY_READ_SQL.get("sql")
     if sql is None:
         sql = _POLICY_READ_SQL["sql"] = _policy_read_sql()
@@ -296,15 +308,18 @@ def _policy_read_sql_run(*, customer_id, since, until, reason_codes, keys: _List
         "email": keys.email,
         "number": keys.number,
         "skus": list(keys.skus),
+        "lines": list(line_ids),
+        "open": sorted(str(status) for status in OPEN_OR_DONE),
     }
     active = next(iter(ReturnPolicy.objects.raw(sql, params)), None)
     if active is not None:
         active.reason_rows = _json_rows(active.reason_rows)
         active.list_rows = _json_rows(active.list_rows)
+        active.returned_rows = [tuple(row) for row in _json_rows(active.returned_rows)]
     return active
 
 
-def _policy_read_orm(*, customer_id, since, until, reason_codes, keys: _ListKeys):
+def _policy_read_orm(*, customer_id, since, until, reason_codes, keys: _ListKeys, line_ids):
     """The same as `_policy_read_sql_run`, through the ORM (any database)."""
     counted = (
         ReturnRequest.objects.filter(
@@ -322,23 +337,34 @@ def _policy_read_orm(*, customer_id, since, until, reason_codes, keys: _ListKeys
         .first()
     )
     if active is not None:
-        _rows_read(active, reason_codes=reason_codes, keys=keys)
+        _rows_read(active, reason_codes=reason_codes, keys=keys, line_ids=line_ids)
     return active
 
 
-def _rows_read(active, *, reason_codes, keys: _ListKeys) -> None:
-    """Give `active` the `reason_rows` and `list_rows` of a filing, a query each."""
+def _rows_read(active, *, reason_codes, keys: _ListKeys, line_ids) -> None:
+    """Give `active` the `reason_rows`, `list_rows` and `returned_rows` of a filing, a
+    query each."""
     reasons = ReturnReason.objects.filter(code__in=reason_codes, is_active=True)
     active.reason_rows = list(reasons.values(*REASON_FIELDS))
     entries = PolicyListEntry.objects.filter(keys.as_q()).order_by("pk")
     active.list_rows = list(entries.values("id", *LIST_ENTRY_FIELDS))
+    active.returned_rows = list(
+        ReturnLine.objects.filter(
+            order_line_id__in=line_ids, return_request__status__in=OPEN_OR_DONE
+        )
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_line_id", "n")
+    )
 
 
-def _policy_read(*, customer_id: int, today: dt.date, reason_codes, keys: _ListKeys) -> _PolicyRead:
+def _policy_read(
+    *, customer_id: int, line_ids, today: dt.date, reason_codes, keys: _ListKeys
+) -> _PolicyRead:
     """The active policy and the customer's number of returns in its period up to `today`
     (imports and the demo file returns "in the past"), the reasons and the list entries.
 
-    One query on PostgreSQL; elsewhere three."""
+    One query on PostgreSQL; elsewhere four."""
     until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
     guess = _period_seen["days"]
     read = _policy_read_sql_run if connection.vendor == "postgresql" else _policy_read_orm
@@ -348,10 +374,11 @@ def _policy_read(*, customer_id: int, today: dt.date, reason_codes, keys: _ListK
         until=until,
         reason_codes=reason_codes,
         keys=keys,
+        line_ids=line_ids,
     )
     if active is None:
         active = policy_active_or_default()
-        _rows_read(active, reason_codes=reason_codes, keys=keys)
+        _rows_read(active, reason_codes=reason_codes, keys=keys, line_ids=line_ids)
     if getattr(active, "recent_returns", None) is not None and (
         active.returns_period_days == guess
     ):
@@ -370,6 +397,7 @@ def _policy_read(*, customer_id: int, today: dt.date, reason_codes, keys: _ListK
             for row in active.reason_rows
         },
         list_entries=_list_entry_facts(active.list_rows),
+        returned=dict(active.returned_rows),
     )
 
 
@@ -523,17 +551,12 @@ def _prepare(
         line_ids = _line_ids(items)
         lines_qs = OrderLine.objects.filter(order=order, pk__in=line_ids)
         by_id = {ol.pk: ol for ol in _lines_for_return(lines_qs, lock=lock)}
-    returned = dict(
-        ReturnLine.objects.filter(
-            order_line_id__in=line_ids, return_request__status__in=OPEN_OR_DONE
-        )
-        .values("order_line_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("order_line_id", "n")
-    )
     today = today or timezone.localdate()
+    # Read after the lines are locked (a statement of its own), so what is already returned
+    # includes any return that held the lock before us.
     rules_read = _policy_read(
         customer_id=order.customer_id,
+        line_ids=line_ids,
         today=today,
         reason_codes={str(item.reason_code or "") for item in items},
         keys=_ListKeys(
@@ -550,7 +573,7 @@ def _prepare(
         if order_line is None:
             raise DomainError("That item is not on this order.", field=f"items[{i}].order_line_id")
         quantity = _as_int(item.quantity, f"items[{i}].quantity")
-        left = order_line.quantity - (returned.get(line_id) or 0)
+        left = order_line.quantity - (rules_read.returned.get(line_id) or 0)
         if quantity < 1:
             raise DomainError("Return at least one.", field=f"items[{i}].quantity")
         if quantity > left:

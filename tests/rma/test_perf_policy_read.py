@@ -2,8 +2,9 @@
 
 `rma.services._policy_read_sql_run` (plain SQL, PostgreSQL) and `_policy_read_orm` (any
 database) must agree on the active policy, the customer's returns in the period (cancelled
-ones and those outside it not counted), the active reasons named, and the block / allow /
-serial-returner entries matching the email, order number or SKUs in any letter case.
+ones and those outside it not counted), the active reasons named, the block / allow /
+serial-returner entries matching the email, order number or SKUs in any letter case, and
+how much of each order line is already in returns that are open or done.
 """
 
 import datetime as dt
@@ -12,7 +13,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from rma.models import PolicyListEntry, ReturnRequest
+from rma.models import PolicyListEntry, ReturnLine, ReturnRequest
 from rma.services import _ListKeys, _policy_read_orm, _policy_read_sql_run, policy_publish
 from tests.factories import ReturnReasonFactory, api_returns_bulk
 
@@ -48,7 +49,16 @@ def rules(customer, other_customer):
     api_returns_bulk(customer=other_customer, count=2)
     ReturnRequest.objects.filter(pk=mine[0].pk).update(status="cancelled")
     ReturnRequest.objects.filter(pk=mine[1].pk).update(created_at=NOW - dt.timedelta(days=200))
+    ReturnRequest.objects.filter(pk=mine[2].pk).update(status="declined")
     return customer
+
+
+def line_ids_of(customer) -> list[int]:
+    return list(
+        ReturnLine.objects.filter(return_request__customer=customer).values_list(
+            "order_line_id", flat=True
+        )
+    )
 
 
 def both_reads(**kwargs):
@@ -74,6 +84,7 @@ def test_sql_and_orm_read_the_same_rules(rules, codes, keys):
         "until": NOW + dt.timedelta(days=1),
         "reason_codes": codes,
         "keys": _ListKeys(email=rules.email, number=number, skus=skus),
+        "line_ids": line_ids_of(rules),
     }
     # when the filing's rules are read both ways
     sql, orm = both_reads(**args)
@@ -81,6 +92,13 @@ def test_sql_and_orm_read_the_same_rules(rules, codes, keys):
     assert sql.pk == orm.pk and sql.version == orm.version == 2
     assert sql.window_days == orm.window_days == 45
     assert sql.recent_returns == orm.recent_returns == 3  # not cancelled, not too old
+    assert sorted(sql.returned_rows) == sorted(orm.returned_rows)
+    returned = dict(sql.returned_rows)
+    open_lines = ReturnLine.objects.filter(return_request__customer=rules).exclude(
+        return_request__status__in=["cancelled", "declined"]
+    )
+    assert returned == {line.order_line_id: line.quantity for line in open_lines}
+    assert len(returned) == 2 * 3  # two lines each; the cancelled and declined ones not
     assert sql.reason_rows == orm.reason_rows
     assert {row["code"] for row in sql.reason_rows} == codes & {"changed-mind", "too-small"}
     assert sql.list_rows == orm.list_rows
@@ -101,5 +119,6 @@ def test_without_an_active_policy_both_read_nothing(customer):
         "until": NOW,
         "reason_codes": {"changed-mind"},
         "keys": _ListKeys(email=customer.email, number="ORD-1", skus=()),
+        "line_ids": [],
     }
     assert both_reads(**args) == (None, None)
