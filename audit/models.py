@@ -68,3 +68,8 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditAppendOnly("Audit entries cannot be deleted.")
+
+    @property
+    def action_label(self) -> str:
+        """ "item_added" → "Item added", for people."""
+        return self.action.replace("_", " ").capitalize()

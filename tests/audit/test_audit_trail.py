@@ -122,3 +122,8 @@ def test_same_id_in_two_models_does_not_mix_histories():
 def test_no_objects_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert audit_for_many([]) == {}
+
+
+def test_action_codes_read_as_words():
+    assert AuditEntry(action="item_added").action_label == "Item added"
+    assert AuditEntry(action="opened").action_label == "Opened"
