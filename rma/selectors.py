@@ -240,6 +240,18 @@ def return_timeline(*, return_request: ReturnRequest, for_customer: bool) -> lis
     return list(events)
 
 
+def staff_timeline(*, user, return_request: ReturnRequest) -> list[ReturnEvent]:
+    """The whole timeline, less the events that would show `user` a first grading they may
+    yet be asked to check blind (warehouse quality control)."""
+    from assessment.selectors import events_revealing_hidden_grading
+
+    timeline = return_timeline(return_request=return_request, for_customer=False)
+    hidden = events_revealing_hidden_grading(
+        viewer=user, return_request=return_request, events=timeline
+    )
+    return [event for event in timeline if event.pk not in hidden]
+
+
 def review_queue() -> QuerySet[ReturnRequest]:
     """Returns waiting for a person, oldest first."""
     return (

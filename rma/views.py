@@ -507,16 +507,6 @@ def staff_returns(request):
     )
 
 
-def _staff_timeline(user, rr) -> list:
-    """The whole timeline, less the events that would show a grader a first grading they may
-    yet be asked to check blind (warehouse quality control)."""
-    from assessment.selectors import events_revealing_hidden_grading
-
-    timeline = selectors.return_timeline(return_request=rr, for_customer=False)
-    hidden = events_revealing_hidden_grading(viewer=user, return_request=rr, events=timeline)
-    return [event for event in timeline if event.pk not in hidden]
-
-
 @_staff("view_all_returns")
 @require_GET
 def staff_return_detail(request, return_id: int):
@@ -532,7 +522,7 @@ def staff_return_detail(request, return_id: int):
             "return_request": rr,
             "lines": _lines(rr),
             "rules": _rules(rr),
-            "timeline": _staff_timeline(request.user, rr),
+            "timeline": selectors.staff_timeline(user=request.user, return_request=rr),
             "review_form": rr.status == ReturnStatus.PENDING_REVIEW,
             **_money_context(rr),
         },

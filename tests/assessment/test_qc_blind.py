@@ -412,3 +412,25 @@ def test_staff_return_timeline_leaves_out_the_first_grading_for_a_possible_check
     client.force_login(grader2)
     page = html.unescape(client.get(url).content.decode())
     assert all(m in page for m in revealing)
+
+
+def test_staff_events_api_leaves_out_the_first_grading_for_a_possible_checker(
+    api_client, sampled, grader2, manager, delivered_return
+):
+    primary, qc = sampled
+    url = f"/api/v1/returns/{delivered_return.pk}/events/"
+
+    def about_first(user):
+        api_client.force_authenticate(user)
+        resp = api_client.get(url)
+        assert resp.status_code == 200
+        return [
+            e
+            for e in resp.json()
+            if e.get("details", {}).get("inspection_id") == primary.pk or SECRET in str(e)
+        ]
+
+    assert about_first(grader2) == []
+    assert about_first(manager) != []
+    inspection_save(actor=grader2, inspection_id=qc.pk, expected_version=0, grade_code="B")
+    assert about_first(grader2) != []
