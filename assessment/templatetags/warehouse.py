@@ -1,6 +1,7 @@
 from django import template
 
 from assessment import selectors
+from assessment.models import Inspection
 
 register = template.Library()
 
@@ -11,7 +12,15 @@ def checked(checklist, key: str) -> bool:
     return bool((checklist or {}).get(key))
 
 
-@register.simple_tag
-def return_inspections(return_request):
-    """The staff return panel's rows, fetched in a fixed number of queries (no N+1)."""
-    return selectors.inspections_for_return(return_request=return_request)
+@register.simple_tag(takes_context=True)
+def return_inspections(context, return_request):
+    """The staff return panel's rows, fetched in a fixed number of queries (no N+1); `blind`
+    marks a first grading the viewer may not see yet (they could be its blind QC checker)."""
+    inspections = selectors.inspections_for_return(return_request=return_request)
+    hidden = set()
+    if any(i.qc_pending and i.kind == Inspection.Kind.PRIMARY for i in inspections):
+        user = getattr(context.get("request"), "user", None)
+        hidden = set(selectors.primaries_hidden_from(user, return_request=return_request).values())
+    for inspection in inspections:
+        inspection.blind = inspection.pk in hidden
+    return inspections

@@ -344,7 +344,7 @@ def test_manager_sees_both_even_while_the_check_waits(client, manager, delivered
 
 
 def test_staff_panel_hides_the_first_grading_until_checked(
-    rf, sampled, grader2, manager, delivered_return
+    rf, sampled, grader, grader2, manager, delivered_return
 ):
     primary, qc = sampled
 
@@ -359,6 +359,7 @@ def test_staff_panel_hides_the_first_grading_until_checked(
     assert "data-blind-row" in html and _leaks(html, primary) == []
     assert "<strong>B</strong>" not in html
     assert "<strong>B</strong>" in panel(manager)
+    assert "<strong>B</strong>" in panel(grader)  # the first grader sees their own work
 
     inspection_save(actor=grader2, inspection_id=qc.pk, expected_version=0, grade_code="B")
     html = panel(grader2)
