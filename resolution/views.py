@@ -315,6 +315,9 @@ def goodwill(request):
 
 
 def _goodwill_from_form(request, form: dict):
+    for name in ("email", "order", "reason", "token"):
+        if "\x00" in form[name] or len(form[name]) > 2000:
+            raise DomainError("That text has characters or a length we cannot keep.", field=name)
     customer = Customer.objects.filter(email__iexact=form["email"]).first()
     if customer is None or not form["email"]:
         raise DomainError("No customer has that email address.", field="email")

@@ -84,6 +84,18 @@ def test_failed_refunds_can_be_retried_from_the_dashboard(client, manager, custo
 
 
 # --- Goodwill ------------------------------------------------------------------------------
+@pytest.mark.parametrize("field", ["email", "order", "reason", "token"])
+def test_goodwill_form_refuses_nul_characters_without_writing(client, manager, customer, field):
+    # PostgreSQL cannot store a NUL: it must be a form error, not a database error (a 500)
+    client = _login(client, manager)
+    form = {"email": "alice@example.com", "as": "credit", "amount": "5.00", "reason": "Late"}
+    form[field] = form.get(field, "") + "\x00x"
+    resp = client.post(reverse("resolution:goodwill"), form)
+    assert resp.status_code == 400
+    assert "characters or a length we cannot keep" in resp.content.decode()
+    assert not MoneyMovement.objects.exists()
+
+
 def test_goodwill_credit_from_the_form_is_issued_once_per_form(client, manager, customer, policy):
     client = _login(client, manager)
     form = {
