@@ -4,6 +4,7 @@ parcel exceptions are read-only (they change only through the services, which au
 from django.contrib import admin
 
 from assessment.models import Grade, GradingSettings, Inspection, ParcelException
+from returns_portal.admin import ReadOnlyAdmin
 
 
 @admin.register(Grade)
@@ -34,17 +35,6 @@ class GradingSettingsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # one row: `grading_settings()` creates it on first use
         return not GradingSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

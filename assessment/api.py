@@ -9,25 +9,21 @@ import datetime as dt
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessment import selectors, services
 from assessment.models import ArrivedAs, ParcelException
 from assessment.rules import CHECKLIST_KEYS
+from returns_portal.api import permission_class
 from returns_portal.errors import DomainError
 
 TAGS = ["warehouse"]
 
 
-class CanGrade(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm("catalog.grade_item")
-
-
 class WarehouseApi(APIView):
-    permission_classes = [IsAuthenticated, CanGrade]
+    permission_classes = [IsAuthenticated, permission_class("grade_item")]
 
 
 # --- Output ----------------------------------------------------------------------------------
@@ -292,13 +288,8 @@ class QcQueueApi(WarehouseApi):
 
 
 # --- Manager reports: QC agreement and labour (`catalog.view_dashboard`) -----------------
-class CanSeeReports(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.user.has_perm("catalog.view_dashboard")
-
-
 class ManagerApi(APIView):
-    permission_classes = [IsAuthenticated, CanSeeReports]
+    permission_classes = [IsAuthenticated, permission_class("view_dashboard")]
 
 
 class GraderQcOut(serializers.Serializer):

@@ -9,8 +9,19 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from assessment.models import (
@@ -189,19 +200,21 @@ def sees_every_grading(user) -> bool:
     return bool(user and user.has_perm("catalog.view_dashboard"))
 
 
-def _primaries_touched_by(user, *, primary_ids) -> set[int]:
-    """Of these primary inspections, the ones `user` ever saved (from the audit events).
+def _inspections_saved_by(user):
+    """Ids of the inspections `user` ever saved, from the audit events (a subquery).
 
-    The row's `inspector` is only the last one to save it; anyone who saved it at some point
-    has seen the first grading and so can neither do its blind check nor be kept from it.
+    An inspection row names only the last one to save it; anyone who saved a first grading
+    at some point has seen it, and so can neither do its blind check nor be kept from it.
     """
-    primary_ids = [pk for pk in primary_ids if pk is not None]
-    if not primary_ids or not getattr(user, "pk", None):
-        return set()
-    touched = ReturnEvent.objects.filter(
-        kind="inspection", actor_id=user.pk, details__inspection_id__in=primary_ids
-    ).values_list("details__inspection_id", flat=True)
-    return {int(pk) for pk in touched}
+    if not getattr(user, "pk", None):
+        return ReturnEvent.objects.none().values("pk")
+    return (
+        ReturnEvent.objects.filter(
+            kind="inspection", actor_id=user.pk, details__has_key="inspection_id"
+        )
+        .annotate(inspection=Cast(KeyTextTransform("inspection_id", "details"), BigIntegerField()))
+        .values("inspection")
+    )
 
 
 def primary_of(inspection: Inspection) -> Inspection | None:
@@ -212,46 +225,39 @@ def primary_of(inspection: Inspection) -> Inspection | None:
     )
 
 
-def qc_pending_for(primary: Inspection) -> bool:
-    return Inspection.objects.filter(
-        return_line_id=primary.return_line_id, kind=Inspection.Kind.QC, grade__isnull=True
-    ).exists()
-
-
 def graded_first_by(user, *, primary: Inspection) -> bool:
     """Did `user` grade (or help grade) this first inspection?"""
     if primary.inspector_id is not None and primary.inspector_id == getattr(user, "pk", None):
         return True
-    return primary.pk in _primaries_touched_by(user, primary_ids=[primary.pk])
+    return _inspections_saved_by(user).filter(inspection=primary.pk).exists()
 
 
 def primary_hidden_from(user, *, primary: Inspection) -> bool:
     """A first grading is hidden from a possible blind checker until the check is submitted."""
-    if primary.kind != Inspection.Kind.PRIMARY or sees_every_grading(user):
+    if primary.kind != Inspection.Kind.PRIMARY:
         return False
-    if not qc_pending_for(primary):
-        return False
-    return not graded_first_by(user, primary=primary)
+    hidden = primaries_hidden_from(user, return_request=primary.return_request_id)
+    return primary.pk in hidden.values()
 
 
 def primaries_hidden_from(user, *, return_request) -> dict[int, int]:
-    """{line id: primary inspection id} of the return's first gradings hidden from `user`."""
+    """{line id: primary inspection id} of the return's first gradings hidden from `user`:
+    the ones waiting for their blind check that `user` never saved (managers see all)."""
     if sees_every_grading(user):
         return {}
     pending = Inspection.objects.filter(
         return_request=return_request, kind=Inspection.Kind.QC, grade__isnull=True
     ).values("return_line_id")
-    primaries = dict(
+    return dict(
         Inspection.objects.filter(
             return_request=return_request,
             kind=Inspection.Kind.PRIMARY,
             return_line_id__in=pending,
         )
         .exclude(inspector_id=getattr(user, "pk", None))
+        .exclude(pk__in=_inspections_saved_by(user))
         .values_list("return_line_id", "pk")
     )
-    touched = _primaries_touched_by(user, primary_ids=list(primaries.values()))
-    return {line: pk for line, pk in primaries.items() if pk not in touched}
 
 
 def events_revealing_hidden_grading(*, viewer, return_request, events) -> set[int]:
@@ -289,10 +295,9 @@ def _qc_waiting_for(user):
     waiting = Inspection.objects.filter(kind=Inspection.Kind.QC, grade__isnull=True).annotate(
         primary_id=_primary_of("pk"), primary_inspector_id=_primary_of("inspector_id")
     )
-    touched = _primaries_touched_by(
-        user, primary_ids=list(waiting.values_list("primary_id", flat=True))
+    return waiting.exclude(primary_inspector_id=user.pk).exclude(
+        primary_id__in=_inspections_saved_by(user)
     )
-    return waiting.exclude(primary_inspector_id=user.pk).exclude(primary_id__in=touched)
 
 
 def qc_queue(*, user) -> list[Inspection]:
@@ -313,10 +318,11 @@ def qc_waiting_count() -> int:
     return Inspection.objects.filter(kind=Inspection.Kind.QC, grade__isnull=True).count()
 
 
-def inspections_for_return(*, return_request) -> list[Inspection]:
+def inspections_for_return(*, return_request, viewer) -> list[Inspection]:
     """The return's inspections with what the staff panel shows of each, in a fixed number of
-    queries. `qc_pending` marks a first grading still waiting for its blind check."""
-    return list(
+    queries. `qc_pending` marks a first grading still waiting for its blind check, `blind`
+    one the viewer may not see yet (they could be its checker)."""
+    inspections = list(
         Inspection.objects.filter(return_request=return_request)
         .annotate(
             qc_pending=Exists(
@@ -330,6 +336,12 @@ def inspections_for_return(*, return_request) -> list[Inspection]:
         .select_related("grade", "inspector", "return_line__order_line__product")
         .prefetch_related("photos")
     )
+    hidden = set()
+    if any(i.qc_pending and i.kind == Inspection.Kind.PRIMARY for i in inspections):
+        hidden = set(primaries_hidden_from(viewer, return_request=return_request).values())
+    for inspection in inspections:
+        inspection.blind = inspection.pk in hidden
+    return inspections
 
 
 @dataclass

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from audit.models import AuditEntry
+from returns_portal.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the trail is written by services and never edited."""
 
     list_display = [
@@ -20,12 +21,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["content_type", "action", "actor_kind"]
     search_fields = ["note", "action"]
     list_select_related = ["actor", "content_type"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from reporting.models import Recall, SpikeAlert, SpikeRule, StageTarget
+from returns_portal.admin import ReadOnlyAdmin
 
 
 @admin.register(StageTarget)
@@ -13,20 +14,8 @@ class SpikeRuleAdmin(admin.ModelAdmin):
     list_display = ["window_days", "baseline_days", "min_count", "factor", "min_baseline"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Alerts and recalls change state through their services, which write the audit trail
-    (the dashboard's Acknowledge / Start recall / Close buttons); the admin only shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Alerts and recalls change state through their services, which write the audit trail
+# (the dashboard's Acknowledge / Start recall / Close buttons); the admin only shows them.
 @admin.register(SpikeAlert)
 class SpikeAlertAdmin(ReadOnlyAdmin):
     list_display = ["scope", "product_id", "batch_id", "reason_code", "count", "baseline", "status"]

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from catalog.models import Supplier
 from reporting import selectors
 from reporting.forms import FilterForm
+from returns_portal.api import permission_class
 
 FILTER_PARAMS = [
     OpenApiParameter(
@@ -19,11 +20,6 @@ FILTER_PARAMS = [
     OpenApiParameter("category", str, description="Category slug"),
     OpenApiParameter("product", str, description="Product SKU"),
 ]
-
-
-class CanViewDashboard(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.has_perm("catalog.view_dashboard"))
 
 
 def _filters(request):
@@ -41,7 +37,7 @@ def _cycles(cycles: dict) -> dict:
 
 
 class ReportsView(APIView):
-    permission_classes = [permissions.IsAuthenticated, CanViewDashboard]
+    permission_classes = [permissions.IsAuthenticated, permission_class("view_dashboard")]
 
 
 class OverviewApi(ReportsView):

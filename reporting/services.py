@@ -6,17 +6,14 @@ from django.utils import timezone
 from audit.services import audit_record
 from catalog.models import Batch
 from reporting.models import Recall, SpikeAlert
-from returns_portal.errors import Conflict, DomainError, NotFound, PermissionDenied
+from returns_portal.errors import Conflict, DomainError, NotFound, permission_require
 
 A = SpikeAlert.Status
 
 
 def recall_open_from_alert(*, alert_id: int, actor) -> Recall:
     """A minimal Recall for the alert's batch (the recall workflow is a later issue)."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.manage_recalls"
-    ):
-        raise PermissionDenied("You may not start recalls.")
+    permission_require(actor, "catalog.manage_recalls", "You may not start recalls.")
     with transaction.atomic():
         alert = SpikeAlert.objects.select_for_update().filter(pk=alert_id).first()
         if alert is None:
@@ -60,10 +57,7 @@ def recall_open_from_alert(*, alert_id: int, actor) -> Recall:
 
 
 def alert_acknowledge(*, alert_id: int, actor) -> SpikeAlert:
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.view_dashboard"
-    ):
-        raise PermissionDenied("You may not acknowledge alerts.")
+    permission_require(actor, "catalog.view_dashboard", "You may not acknowledge alerts.")
     with transaction.atomic():
         updated = SpikeAlert.objects.filter(pk=alert_id, status=A.OPEN).update(
             status=A.ACKNOWLEDGED, updated_at=timezone.now()
@@ -91,10 +85,7 @@ RECALL_MOVES = {"open": ("closed",), "closed": ("open",)}
 
 def recall_status_change(*, recall_id: int, to_status: str, actor, note: str = "") -> Recall:
     """Move a recall to `to_status` with a reason (the one door for a recall's status)."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.manage_recalls"
-    ):
-        raise PermissionDenied("You may not change recalls.")
+    permission_require(actor, "catalog.manage_recalls", "You may not change recalls.")
     if to_status not in RECALL_MOVES:
         raise DomainError("Choose open or closed.", field="status")
     note = (note or "").strip()

@@ -4,6 +4,7 @@ editable; money, ledgers and route work are read-only (they change only through 
 from django.contrib import admin
 
 from resolution import models as m
+from returns_portal.admin import ReadOnlyAdmin
 
 
 @admin.register(m.DispositionSettings)
@@ -44,17 +45,6 @@ class SupplierReturnTermsAdmin(admin.ModelAdmin):
 @admin.register(m.ExtraHoliday)
 class ExtraHolidayAdmin(admin.ModelAdmin):
     list_display = ["date", "name"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.MoneyMovement)

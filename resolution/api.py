@@ -8,13 +8,14 @@ once.
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.identity import viewer_for_request
 from resolution import selectors, services
 from resolution.models import ExchangePreference, MoneyMovement, Route, StoreCreditEntry
+from returns_portal.api import permission_class
 from returns_portal.errors import DomainError, NotFound, PermissionDenied
 from rma.models import ReturnRequest
 
@@ -27,15 +28,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     description="Any unique string per intended payment; repeating it never pays twice.",
 )
 MONEY = {"max_digits": 12, "decimal_places": 2}
-
-
-def _perm(codename: str):
-    class HasPerm(BasePermission):
-        def has_permission(self, request, view) -> bool:
-            return request.user.has_perm(f"catalog.{codename}")
-
-    HasPerm.__name__ = f"Has_{codename}"
-    return HasPerm
 
 
 def _idempotency_key(request, *, required: bool) -> str | None:
@@ -190,7 +182,7 @@ class MoneyMovementDetailApi(APIView):
 
 
 class GoodwillApi(APIView):
-    permission_classes = [IsAuthenticated, _perm("issue_goodwill")]
+    permission_classes = [IsAuthenticated, permission_class("issue_goodwill")]
 
     class GoodwillIn(serializers.Serializer):
         customer_id = serializers.IntegerField()
@@ -302,7 +294,7 @@ class StoreCreditSpendApi(APIView):
 
 # --- Staff: one return -----------------------------------------------------------------------
 class ResolverApi(APIView):
-    permission_classes = [IsAuthenticated, _perm("resolve_return")]
+    permission_classes = [IsAuthenticated, permission_class("resolve_return")]
 
 
 class ReturnResolutionApi(ResolverApi):

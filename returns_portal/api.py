@@ -1,9 +1,11 @@
-"""API plumbing shared by every app: pagination and the one exception handler."""
+"""API plumbing shared by every app: token authentication, permission classes, pagination
+and the one exception handler."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.drainage import set_override
 from rest_framework import authentication, exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from returns_portal.auth import permission_ids_annotation, permissions_prime
@@ -48,6 +50,17 @@ class TokenPermissionsAuthentication(TokenAuthentication):
 # scheme in the OpenAPI document, not a name collision.
 for _token_class in (TokenAuthentication, TokenPermissionsAuthentication):
     set_override(_token_class, "suppress_collision_warning", True)
+
+
+def permission_class(codename: str) -> type[BasePermission]:
+    """A DRF permission: the user holds `catalog.<codename>` (pair it with IsAuthenticated)."""
+
+    class HasPermission(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            return request.user.has_perm(f"catalog.{codename}")
+
+    HasPermission.__name__ = f"Has_{codename}"
+    return HasPermission
 
 
 class Pagination(PageNumberPagination):

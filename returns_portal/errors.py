@@ -33,3 +33,10 @@ class Conflict(DomainError):
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
+
+
+def permission_require(actor, perm: str, message: str) -> None:
+    """The one check at the top of a staff service: `actor` is a signed-in user holding
+    `perm` ("catalog.resolve_return"), else PermissionDenied(`message`)."""
+    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(perm):
+        raise PermissionDenied(message)

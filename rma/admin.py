@@ -7,6 +7,7 @@ every move.
 from django.contrib import admin
 
 import rma.shipping.admin  # noqa: F401  (only `rma.admin` is autodiscovered; it registers shipping)
+from returns_portal.admin import ReadOnlyAdmin
 from rma.models import (
     PolicyCategoryWindow,
     PolicyListEntry,
@@ -228,7 +229,7 @@ class ReturnEventInline(_ReadOnlyInline):
 
 
 @admin.register(ReturnRequest)
-class ReturnRequestAdmin(admin.ModelAdmin):
+class ReturnRequestAdmin(ReadOnlyAdmin):
     """Read-only: statuses change through the services (and their audit trail) only."""
 
     list_display = [
@@ -246,15 +247,6 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     list_select_related = ["order", "customer"]
     date_hierarchy = "created_at"
     inlines = [ReturnLineInline, ReturnEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="reference", ordering="rma_number")
     def reference(self, obj):

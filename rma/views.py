@@ -479,7 +479,7 @@ def _filtered_returns(viewer, data: dict):
     }
     params = {key: value for key, value in params.items() if value}
     returns = ReturnFilter(params, queryset=selectors.returns_for_viewer(viewer)).qs
-    return returns.prefetch_related(_staff_lines_prefetch()).order_by("-created_at", "-id")
+    return returns.prefetch_related(_staff_lines_prefetch())  # ordered by the filter set
 
 
 @_staff("view_all_returns")

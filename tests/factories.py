@@ -425,6 +425,22 @@ def resolution_grade(
     return rr
 
 
+def resolution_resolved_one(customer, *, code, product=None, reason=None, policy=None, quantity=1):
+    """A one-line return graded `code` and resolved through the real services:
+    (return, its disposition, the product)."""
+    from resolution.services import return_resolve
+
+    product = product or ProductFactory(
+        price=Decimal("100.00"), unit_cost=Decimal("50.00"), stock_on_hand=5
+    )
+    order = OrderFactory(customer=customer)
+    OrderLineFactory(order=order, line_number=1, product=product, quantity=quantity)
+    rr = resolution_return_make(order=order, status="graded", reason=reason, policy=policy)
+    resolution_grade(rr, code=code)
+    return_resolve(return_id=rr.pk)
+    return rr, rr.dispositions.get(), product
+
+
 # --- PAGES (helpers for the return page tests; added by PAGES) ------------------------
 def pages_return_make(
     *,

@@ -10,7 +10,7 @@ from resolution.models import Disposition, DispositionSettings, Route, SupplierR
 from resolution.routing import Choice, LineFacts, Rates
 from resolution.selectors import disposition_settings, rates_for
 from resolution.services.route_work import route_apply, route_undo
-from returns_portal.errors import DomainError, NotFound, PermissionDenied
+from returns_portal.errors import DomainError, NotFound, permission_require
 from rma.events import event_record
 from rma.models import ReturnEvent, ReturnLine, ReturnRequest
 from rma.states import ReturnKind
@@ -130,10 +130,7 @@ def _create(*, ctx: LineContext, choice: Choice, reason: str, config) -> Disposi
 
 def disposition_override(*, disposition_id: int, route: str, reason: str, actor) -> Disposition:
     """Staff send an item elsewhere, with a reason; the old route's work is taken back."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.resolve_return"
-    ):
-        raise PermissionDenied("You may not change dispositions.")
+    permission_require(actor, "catalog.resolve_return", "You may not change dispositions.")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the item goes elsewhere.", field="reason")

@@ -10,7 +10,7 @@ from resolution.models import CostEntry, MoneyMovement
 from resolution.selectors import disposition_settings, refunded_on_order
 from resolution.services.movements import amount_parse, goodwill_key, refund_request
 from resolution.services.sla import refund_due_on
-from returns_portal.errors import DomainError, NotFound, PermissionDenied
+from returns_portal.errors import DomainError, NotFound, permission_require
 from returns_portal.money import money
 from rma.events import event_record
 from rma.models import ReturnEvent, ReturnRequest
@@ -34,10 +34,9 @@ def goodwill_issue(
     A refund needs the order it goes back to and never exceeds what that order paid, less
     what was refunded on it already. The same idempotency key twice pays once.
     """
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.issue_goodwill"
-    ):
-        raise PermissionDenied("You may not issue goodwill refunds or credit.")
+    permission_require(
+        actor, "catalog.issue_goodwill", "You may not issue goodwill refunds or credit."
+    )
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why (it is kept with the payment).", field="reason")
@@ -108,10 +107,7 @@ def _within_paid(*, order: Order, amount: Decimal, key: str) -> None:
 
 def cs_minutes_log(*, return_id: int, minutes, actor, note: str = "") -> CostEntry:
     """Customer-service time spent on a return, booked at the configured hourly rate."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.resolve_return"
-    ):
-        raise PermissionDenied("You may not log customer-service time.")
+    permission_require(actor, "catalog.resolve_return", "You may not log customer-service time.")
     try:
         minutes = Decimal(str(minutes).strip()).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError, TypeError):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from resolution.gateways import GatewayDeclined, GatewayError, default_gateway_name, gateway_for
 from resolution.models import MoneyMovement, StoreCreditEntry
 from resolution.services.sla import refund_due_on
-from returns_portal.errors import Conflict, DomainError, NotFound, PermissionDenied
+from returns_portal.errors import Conflict, DomainError, NotFound, permission_require
 from returns_portal.money import money
 from rma.events import event_record
 from rma.models import ReturnEvent
@@ -312,10 +312,7 @@ def movements_sweep(*, older_than: dt.timedelta) -> list[int]:
 def money_movement_retry(*, movement_id: int, actor) -> MoneyMovement:
     """Staff try a failed refund again. The gateway remembers the old key's refusal, so the
     new attempt is a new movement for the same amount with the key suffixed `:retry<n>`."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.resolve_return"
-    ):
-        raise PermissionDenied("You may not retry refunds.")
+    permission_require(actor, "catalog.resolve_return", "You may not retry refunds.")
     with transaction.atomic():
         old = M.objects.select_for_update().filter(pk=movement_id).first()
         if old is None:

@@ -29,7 +29,7 @@ from returns_portal.errors import (
     DomainError,
     IllegalTransition,
     NotFound,
-    PermissionDenied,
+    permission_require,
 )
 from rma.events import event_record
 from rma.models import ReturnEvent, ReturnLine, ReturnPolicy, ReturnRequest
@@ -344,10 +344,7 @@ def return_no_refund(
     `send_back`: the items go back to the customer (no disposition); otherwise every line
     must be graded and is routed as usual.
     """
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.resolve_return"
-    ):
-        raise PermissionDenied("You may not decide outcomes.")
+    permission_require(actor, "catalog.resolve_return", "You may not decide outcomes.")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why there is no refund (the customer sees it).", field="reason")

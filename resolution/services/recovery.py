@@ -21,15 +21,14 @@ from resolution.services.route_work import (
     stock_add,
     write_down_book,
 )
-from returns_portal.errors import Conflict, DomainError, NotFound, PermissionDenied
+from returns_portal.errors import Conflict, DomainError, NotFound, permission_require
 from returns_portal.money import ZERO, money, percent_of
 
 J = RefurbishmentJob.Status
 
 
 def _require(actor, perm: str = "resolve_return") -> None:
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(f"catalog.{perm}"):
-        raise PermissionDenied("You may not do that.")
+    permission_require(actor, f"catalog.{perm}", "You may not do that.")
 
 
 def _cost_parse(value, *, default):

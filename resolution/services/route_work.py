@@ -120,13 +120,8 @@ def route_apply(
             item = LiquidationItem.objects.create(
                 lot=lot, disposition=d, expected_value=d.expected_recovery
             )
-            audit_record(
-                obj=lot,
-                action="item_added",
-                actor=actor,
-                note=f"Added {qty} × {product.sku} from {d.return_request.reference}, "
-                f"expected {item.expected_value}.",
-                data=_origin(d, expected_value=str(item.expected_value)),
+            _item_audit(
+                lot, "item_added", d, actor, sku=product.sku, expected_value=item.expected_value
             )
         elif d.route == Route.RETURN_TO_SUPPLIER:
             claim = _open(
@@ -141,13 +136,8 @@ def route_apply(
                 quantity=qty,
                 expected_credit=d.expected_recovery,
             )
-            audit_record(
-                obj=claim,
-                action="item_added",
-                actor=actor,
-                note=f"Added {qty} × {product.sku} from {d.return_request.reference}, "
-                f"expected credit {item.expected_credit}.",
-                data=_origin(d, expected_credit=str(item.expected_credit)),
+            _item_audit(
+                claim, "item_added", d, actor, sku=product.sku, expected_credit=item.expected_credit
             )
             cost_book(
                 d,
@@ -204,6 +194,20 @@ def _origin(d: Disposition, **extra) -> dict:
     }
 
 
+def _item_audit(container, action: str, d: Disposition, actor, *, sku: str = "", **expected):
+    """A lot's or claim's history: the item of `d` was added (`sku` given) or taken out."""
+    ((label, value),) = expected.items()  # expected_value (a lot) or expected_credit (a claim)
+    ref = d.return_request.reference
+    if action == "item_added":
+        worth = "expected credit" if label == "expected_credit" else "expected"
+        note = f"Added {d.quantity} × {sku} from {ref}, {worth} {value}."
+    else:
+        note = f"Took out the item of {ref}: it was routed elsewhere."
+    audit_record(
+        obj=container, action=action, actor=actor, note=note, data=_origin(d, **{label: str(value)})
+    )
+
+
 def _open(model, *, actor=None, note: str = "", **lookup):
     """The open lot / claim, made on first use (a partial unique index keeps it single)."""
     found = model.objects.filter(status="open", **lookup).first()
@@ -255,26 +259,14 @@ def route_undo(*, disposition: Disposition, actor=None) -> None:
         if item is not None and item.lot.status != LiquidationLot.Status.OPEN:
             raise Conflict(f"Lot {item.lot.reference} is sold; the route cannot change.")
         if item is not None:
-            audit_record(
-                obj=item.lot,
-                action="item_removed",
-                actor=actor,
-                note=f"Took out the item of {d.return_request.reference}: it was routed elsewhere.",
-                data=_origin(d, expected_value=str(item.expected_value)),
-            )
+            _item_audit(item.lot, "item_removed", d, actor, expected_value=item.expected_value)
         LiquidationItem.objects.filter(disposition=d).delete()
     elif d.route == Route.RETURN_TO_SUPPLIER:
         item = SupplierClaimItem.objects.select_related("claim").filter(disposition=d).first()
         if item is not None and item.claim.status != SupplierClaim.Status.OPEN:
             raise Conflict(f"Claim {item.claim.reference} has shipped; the route cannot change.")
         if item is not None:
-            audit_record(
-                obj=item.claim,
-                action="item_removed",
-                actor=actor,
-                note=f"Took out the item of {d.return_request.reference}: it was routed elsewhere.",
-                data=_origin(d, expected_credit=str(item.expected_credit)),
-            )
+            _item_audit(item.claim, "item_removed", d, actor, expected_credit=item.expected_credit)
         SupplierClaimItem.objects.filter(disposition=d).delete()
     CostEntry.objects.filter(source_key__startswith=f"disposition:{d.pk}:").delete()
     d.recovered_value = d.route_cost = d.write_down = ZERO

@@ -6,7 +6,7 @@ from catalog.models import Customer
 from resolution.models import StoreCreditEntry
 from resolution.selectors import store_credit_balance
 from resolution.services.movements import amount_parse
-from returns_portal.errors import Conflict, DomainError, NotFound, PermissionDenied
+from returns_portal.errors import Conflict, DomainError, NotFound, permission_require
 
 E = StoreCreditEntry
 
@@ -60,10 +60,7 @@ def store_credit_spend(
 
 def store_credit_adjust(*, customer_id: int, amount, reason: str, actor) -> StoreCreditEntry:
     """Staff correct a balance up or down (never below zero), with a reason."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(
-        "catalog.issue_goodwill"
-    ):
-        raise PermissionDenied("You may not adjust store credit.")
+    permission_require(actor, "catalog.issue_goodwill", "You may not adjust store credit.")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the balance changes.", field="reason")

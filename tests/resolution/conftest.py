@@ -1,3 +1,5 @@
+from decimal import Decimal as D
+
 import pytest
 
 from tests.factories import (
@@ -13,6 +15,19 @@ def _fast_password_hashing_and_ledger(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PAYMENT_GATEWAY = "ledger"
     settings.HOLIDAY_COUNTRY = "US"
+
+
+@pytest.fixture
+def config(db):
+    """Disposition rates and costs with round numbers, so routes' values are easy to check."""
+    from resolution.selectors import disposition_settings
+
+    s = disposition_settings()
+    s.handling_cost, s.refurbish_cost, s.refurbished_resale_percent = D("2"), D("10"), D("70")
+    s.liquidation_rate_percent, s.supplier_shipping_cost, s.disposal_fee = D("20"), D("5"), D("1")
+    s.recycler_name = "GreenCycle Ltd"
+    s.save()
+    return s
 
 
 @pytest.fixture

@@ -18,46 +18,21 @@ from resolution.models import (
     StockUnit,
     SupplierClaim,
 )
-from resolution.selectors import disposition_settings
 from resolution.services import (
     disposition_override,
     liquidation_lot_sell,
     refurbishment_complete,
-    return_resolve,
     supplier_claim_credit,
     supplier_claim_ship,
 )
 from returns_portal.errors import Conflict, DomainError, PermissionDenied
 from tests.factories import (
-    OrderFactory,
-    OrderLineFactory,
     ProductFactory,
     SupplierFactory,
-    resolution_grade,
-    resolution_return_make,
+    resolution_resolved_one,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def config(db):
-    s = disposition_settings()
-    s.handling_cost, s.refurbish_cost, s.refurbished_resale_percent = D("2"), D("10"), D("70")
-    s.liquidation_rate_percent, s.supplier_shipping_cost, s.disposal_fee = D("20"), D("5"), D("1")
-    s.recycler_name = "GreenCycle Ltd"
-    s.save()
-    return s
-
-
-def _resolved(customer, *, code, product=None, reason=None, policy=None, quantity=1):
-    product = product or ProductFactory(price=D("100.00"), unit_cost=D("50.00"), stock_on_hand=5)
-    order = OrderFactory(customer=customer)
-    OrderLineFactory(order=order, line_number=1, product=product, quantity=quantity)
-    rr = resolution_return_make(order=order, status="graded", reason=reason, policy=policy)
-    resolution_grade(rr, code=code)
-    return_resolve(return_id=rr.pk)
-    return rr, rr.dispositions.get(), product
 
 
 def _trail(obj) -> list[tuple]:
@@ -69,7 +44,7 @@ def _trail(obj) -> list[tuple]:
 
 @pytest.fixture
 def job(customer, policy, config):
-    _rr, d, _ = _resolved(customer, code="C", policy=policy)
+    _rr, d, _ = resolution_resolved_one(customer, code="C", policy=policy)
     return RefurbishmentJob.objects.get(disposition=d)
 
 
@@ -77,8 +52,8 @@ def job(customer, policy, config):
 def liquidated(customer, policy, config):
     CategoryDispositionRate.objects.create(category=ProductFactory().category, refurbishable=False)
     product = ProductFactory(price=D("100"), supplier__is_dropship=True)
-    first = _resolved(customer, code="A", product=product, policy=policy)
-    second = _resolved(customer, code="B", product=product, policy=policy, quantity=2)
+    first = resolution_resolved_one(customer, code="A", product=product, policy=policy)
+    second = resolution_resolved_one(customer, code="B", product=product, policy=policy, quantity=2)
     return LiquidationLot.objects.get(status="open"), first[0], second[0]
 
 
@@ -89,7 +64,9 @@ def claim(customer, policy, config, defective):
     )
     product = ProductFactory(supplier=supplier, price=D("100"), unit_cost=D("50"))
     CategoryDispositionRate.objects.create(category=product.category, refurbishable=False)
-    rr, d, _ = _resolved(customer, code="D", product=product, reason=defective, policy=policy)
+    rr, d, _ = resolution_resolved_one(
+        customer, code="D", product=product, reason=defective, policy=policy
+    )
     assert d.route == "return_to_supplier"
     return SupplierClaim.objects.get(supplier=supplier), rr
 
@@ -304,11 +281,11 @@ def test_customers_and_warehouse_staff_cannot_reach_the_recovery_pages(
 def test_the_history_is_one_query_however_many_jobs(client, manager, customer, policy, config):
     client.force_login(manager)
     url = reverse("resolution:refurbishment")
-    _resolved(customer, code="C", policy=policy)
+    resolution_resolved_one(customer, code="C", policy=policy)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for _ in range(4):
-        _resolved(customer, code="C", policy=policy)
+        resolution_resolved_one(customer, code="C", policy=policy)
     with CaptureQueriesContext(connection) as five:
         page = client.get(url).content.decode()
     assert page.count("History (1)") == 5

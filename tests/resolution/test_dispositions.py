@@ -15,51 +15,27 @@ from resolution.models import (
     SupplierClaim,
     SupplierReturnTerms,
 )
-from resolution.selectors import disposition_settings, return_costs_summary
+from resolution.selectors import return_costs_summary
 from resolution.services import (
     cs_minutes_log,
     disposition_override,
     liquidation_lot_sell,
     refurbishment_complete,
-    return_resolve,
     supplier_claim_credit,
     supplier_claim_ship,
 )
 from returns_portal.errors import Conflict, DomainError, PermissionDenied
 from tests.factories import (
-    OrderFactory,
-    OrderLineFactory,
     ProductFactory,
     SupplierFactory,
-    resolution_grade,
-    resolution_return_make,
+    resolution_resolved_one,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def config(db):
-    s = disposition_settings()
-    s.handling_cost, s.refurbish_cost, s.refurbished_resale_percent = D("2"), D("10"), D("70")
-    s.liquidation_rate_percent, s.supplier_shipping_cost, s.disposal_fee = D("20"), D("5"), D("1")
-    s.recycler_name = "GreenCycle Ltd"
-    s.save()
-    return s
-
-
-def _resolved_one(customer, *, code, product=None, reason=None, policy=None, quantity=1):
-    product = product or ProductFactory(price=D("100.00"), unit_cost=D("50.00"), stock_on_hand=5)
-    order = OrderFactory(customer=customer)
-    OrderLineFactory(order=order, line_number=1, product=product, quantity=quantity)
-    rr = resolution_return_make(order=order, status="graded", reason=reason, policy=policy)
-    resolution_grade(rr, code=code)
-    return_resolve(return_id=rr.pk)
-    return rr, rr.dispositions.get(), product
-
-
 def test_grade_a_goes_back_to_new_stock(customer, policy, config):
-    _rr, d, product = _resolved_one(customer, code="A", policy=policy)
+    _rr, d, product = resolution_resolved_one(customer, code="A", policy=policy)
     assert d.route == "restock"
     product.refresh_from_db()
     assert product.stock_on_hand == 6
@@ -68,7 +44,7 @@ def test_grade_a_goes_back_to_new_stock(customer, policy, config):
 
 
 def test_grade_b_is_restocked_as_open_box(customer, policy, config):
-    _rr, d, product = _resolved_one(customer, code="B", policy=policy, quantity=2)
+    _rr, d, product = resolution_resolved_one(customer, code="B", policy=policy, quantity=2)
     assert d.route == "restock" and d.quantity == 2
     unit = StockUnit.objects.get(product=product)
     assert (unit.condition, unit.grade.code, unit.quantity) == ("open_box", "B", 2)
@@ -79,7 +55,7 @@ def test_grade_b_is_restocked_as_open_box(customer, policy, config):
 def test_damaged_item_opens_a_refurbishment_job_completed_into_refurbished_stock(
     customer, policy, config, manager
 ):
-    _rr, d, product = _resolved_one(customer, code="C", policy=policy)
+    _rr, d, product = resolution_resolved_one(customer, code="C", policy=policy)
     assert d.route == "refurbish"
     job = RefurbishmentJob.objects.get(disposition=d)
     assert (job.status, job.estimated_cost) == ("open", D("10.00"))
@@ -92,7 +68,7 @@ def test_damaged_item_opens_a_refurbishment_job_completed_into_refurbished_stock
 
 
 def test_a_failed_refurbishment_is_written_off(customer, policy, config, manager):
-    rr, d, _product = _resolved_one(customer, code="C", policy=policy)
+    rr, d, _product = resolution_resolved_one(customer, code="C", policy=policy)
     job = RefurbishmentJob.objects.get(disposition=d)
     refurbishment_complete(job_id=job.pk, result="disposed", actor=manager)
     d.refresh_from_db()
@@ -106,13 +82,15 @@ def test_unsellable_defect_goes_to_the_supplier_and_is_tracked_until_credited(
     supplier = SupplierFactory(accepts_returns_for_credit=True, credit_rate_percent=D("80"))
     product = ProductFactory(supplier=supplier, price=D("100"), unit_cost=D("50"))
     CategoryDispositionRate.objects.create(category=product.category, refurbishable=False)
-    rr, d, _ = _resolved_one(customer, code="D", product=product, reason=defective, policy=policy)
+    rr, d, _ = resolution_resolved_one(
+        customer, code="D", product=product, reason=defective, policy=policy
+    )
     assert d.route == "return_to_supplier"
     claim = SupplierClaim.objects.get(supplier=supplier)
     assert claim.status == "open" and claim.items.get().expected_credit == D("40.00")
     assert CostEntry.objects.get(return_request=rr, kind="shipping").amount == D("5.00")
     # a second return to the same supplier joins the same open claim
-    _rr2, d2, _ = _resolved_one(
+    _rr2, d2, _ = resolution_resolved_one(
         customer, code="D", product=product, reason=defective, policy=policy
     )
     assert SupplierClaim.objects.count() == 1 and claim.items.count() == 2
@@ -135,10 +113,12 @@ def test_supplier_terms_decide_whether_non_defects_go_back(customer, policy, con
     supplier = SupplierFactory(accepts_returns_for_credit=True, credit_rate_percent=D("100"))
     product = ProductFactory(supplier=supplier, price=D("100"), unit_cost=D("60"))
     CategoryDispositionRate.objects.create(category=product.category, refurbishable=False)
-    _, d, _ = _resolved_one(customer, code="C", product=product, reason=changed_mind, policy=policy)
+    _, d, _ = resolution_resolved_one(
+        customer, code="C", product=product, reason=changed_mind, policy=policy
+    )
     assert d.route == "restock"  # 45 resale beats nothing: credit is for defects only
     SupplierReturnTerms.objects.create(supplier=supplier, accepts_non_defective=True)
-    _, d2, _ = _resolved_one(
+    _, d2, _ = resolution_resolved_one(
         customer, code="C", product=product, reason=changed_mind, policy=policy
     )
     assert d2.route == "return_to_supplier"  # 60 credit − 7 beats 45 − 2
@@ -147,8 +127,10 @@ def test_supplier_terms_decide_whether_non_defects_go_back(customer, policy, con
 def test_liquidation_lot_sale_is_spread_over_its_items(customer, policy, config, manager):
     CategoryDispositionRate.objects.create(category=ProductFactory().category, refurbishable=False)
     product = ProductFactory(price=D("100"), supplier__is_dropship=True)
-    _, d1, _ = _resolved_one(customer, code="A", product=product, policy=policy)
-    _, d2, _ = _resolved_one(customer, code="B", product=product, policy=policy, quantity=2)
+    _, d1, _ = resolution_resolved_one(customer, code="A", product=product, policy=policy)
+    _, d2, _ = resolution_resolved_one(
+        customer, code="B", product=product, policy=policy, quantity=2
+    )
     assert d1.route == d2.route == "liquidate"  # drop-shipped: we hold no stock
     lot = LiquidationLot.objects.get(status="open")
     assert lot.items.count() == 2
@@ -157,7 +139,7 @@ def test_liquidation_lot_sale_is_spread_over_its_items(customer, policy, config,
     d2.refresh_from_db()
     assert (d1.recovered_value, d2.recovered_value) == (D("15.00"), D("30.00"))
     # the next liquidated item starts a new lot
-    _, d3, _ = _resolved_one(customer, code="A", product=product, policy=policy)
+    _, d3, _ = resolution_resolved_one(customer, code="A", product=product, policy=policy)
     assert d3.liquidation_item.lot != lot
     with pytest.raises(Conflict):
         liquidation_lot_sell(lot_id=lot.pk, amount="1", buyer="x", actor=manager)
@@ -166,7 +148,7 @@ def test_liquidation_lot_sale_is_spread_over_its_items(customer, policy, config,
 def test_unsellable_and_nothing_else_is_disposed_with_a_write_down(customer, policy, config):
     product = ProductFactory(price=D("100"), unit_cost=D("50"))
     CategoryDispositionRate.objects.create(category=product.category, refurbishable=False)
-    rr, d, _ = _resolved_one(customer, code="D", product=product, policy=policy)
+    rr, d, _ = resolution_resolved_one(customer, code="D", product=product, policy=policy)
     assert d.route == "dispose"
     assert (d.write_down, d.recycler, d.route_cost) == (D("50.00"), "GreenCycle Ltd", D("3.00"))
     summary = return_costs_summary(rr.pk)
@@ -175,7 +157,7 @@ def test_unsellable_and_nothing_else_is_disposed_with_a_write_down(customer, pol
 
 
 def test_override_moves_the_item_and_takes_the_old_route_back(customer, policy, config, manager):
-    rr, d, product = _resolved_one(customer, code="A", policy=policy)
+    rr, d, product = resolution_resolved_one(customer, code="A", policy=policy)
     product.refresh_from_db()
     assert product.stock_on_hand == 6
     d = disposition_override(
@@ -192,7 +174,7 @@ def test_override_moves_the_item_and_takes_the_old_route_back(customer, policy, 
 
 
 def test_override_rules(customer, policy, config, manager, grader):
-    _rr, d, product = _resolved_one(customer, code="A", policy=policy)
+    _rr, d, product = resolution_resolved_one(customer, code="A", policy=policy)
     with pytest.raises(PermissionDenied):
         disposition_override(disposition_id=d.pk, route="dispose", reason="x", actor=grader)
     with pytest.raises(DomainError):
@@ -211,7 +193,7 @@ def test_override_rules(customer, policy, config, manager, grader):
 def test_costs_summary_adds_labels_labour_cs_minutes_and_recoveries(
     customer, policy, config, manager
 ):
-    rr, _d, _ = _resolved_one(customer, code="A", policy=policy)
+    rr, _d, _ = resolution_resolved_one(customer, code="A", policy=policy)
     CostEntry.objects.create(return_request=rr, kind="label", amount=D("7.40"))
     CostEntry.objects.create(return_request=rr, kind="labor", amount=D("2.40"), minutes=D("6"))
     entry = cs_minutes_log(return_id=rr.pk, minutes="12", actor=manager, note="Phone call")

@@ -28,6 +28,30 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
+def permission_personas(customer, manager):
+    """Users whose permissions come every way there is: none, a role, one given directly,
+    a role plus a direct one plus a second group, superuser, and an inactive manager
+    (always last)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from catalog.roles import Role, user_role_add
+    from tests.factories import UserFactory
+
+    direct = UserFactory(username="direct")
+    direct.user_permissions.add(Permission.objects.get(codename="grade_item"))
+    both = UserFactory(username="both")
+    user_role_add(user=both, role=Role.WAREHOUSE)
+    both.user_permissions.add(Permission.objects.get(codename="import_orders"))
+    extra = Group.objects.create(name="extra")
+    extra.permissions.add(Permission.objects.get(codename="view_dashboard"))
+    both.groups.add(extra)
+    superuser = UserFactory(username="root", is_superuser=True)
+    inactive = UserFactory(username="gone", is_active=False)
+    user_role_add(user=inactive, role=Role.MANAGER)
+    return [customer.user, manager, direct, both, superuser, inactive]
+
+
+@pytest.fixture
 def reasons(db):
     return {
         code: ReturnReasonFactory(

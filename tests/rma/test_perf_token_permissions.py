@@ -17,7 +17,6 @@ from rest_framework.authtoken.models import Token
 
 from catalog.roles import Role, user_role_add
 from returns_portal.api import TokenPermissionsAuthentication
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +34,9 @@ def django_answer(user) -> set[str]:
 
 
 @pytest.fixture
-def personas(customer, manager):
-    direct = UserFactory(username="direct")
-    direct.user_permissions.add(Permission.objects.get(codename="grade_item"))
-    both = UserFactory(username="both")
-    user_role_add(user=both, role=Role.WAREHOUSE)
-    both.user_permissions.add(Permission.objects.get(codename="import_orders"))
-    extra = Group.objects.create(name="extra")
-    extra.permissions.add(Permission.objects.get(codename="view_dashboard"))
-    both.groups.add(extra)
-    superuser = UserFactory(username="root", is_superuser=True)
-    return [customer.user, manager, direct, both, superuser]
+def personas(permission_personas):
+    """The active ones: an inactive user's token is refused before any permission check."""
+    return [user for user in permission_personas if user.is_active]
 
 
 def test_token_users_have_exactly_django_permissions(personas):

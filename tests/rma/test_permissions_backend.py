@@ -7,13 +7,10 @@ own and group permissions with one UNION; the answers must not change.
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.roles import Role, user_role_add
 from returns_portal.auth import OneQueryPermissionsBackend
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +21,8 @@ def fresh(user):
 
 
 @pytest.fixture
-def personas(customer, manager):
-    direct = UserFactory(username="direct")
-    direct.user_permissions.add(Permission.objects.get(codename="grade_item"))
-    both = UserFactory(username="both")
-    user_role_add(user=both, role=Role.WAREHOUSE)
-    both.user_permissions.add(Permission.objects.get(codename="import_orders"))
-    extra = Group.objects.create(name="extra")
-    extra.permissions.add(Permission.objects.get(codename="view_dashboard"))
-    both.groups.add(extra)
-    superuser = UserFactory(username="root", is_superuser=True)
-    inactive = UserFactory(username="gone", is_active=False)
-    user_role_add(user=inactive, role=Role.MANAGER)
-    return [customer.user, manager, direct, both, superuser, inactive]
+def personas(permission_personas):
+    return permission_personas
 
 
 def test_permissions_are_the_same_as_django_model_backend(personas):
